@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct CourierCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "courier",
+        abstract: "Courier: real-time messaging over WebSocket with a compact binary protocol.",
+        subcommands: [InspectCommand.self]
+    )
+}
