@@ -13,12 +13,20 @@ let package = Package(
         .library(name: "CourierWire", targets: ["CourierWire"]),
         .library(name: "CourierCompression", targets: ["CourierCompression"]),
         .library(name: "CourierSession", targets: ["CourierSession"]),
+        .library(name: "CourierAuth", targets: ["CourierAuth"]),
+        .library(name: "CourierServer", targets: ["CourierServer"]),
         .library(name: "CourierInspect", targets: ["CourierInspect"]),
         .executable(name: "courier", targets: ["courier"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Layer 1: bytes <-> typed messages. No I/O, no clock.
@@ -37,7 +45,39 @@ let package = Package(
         // Layer 3: protocol state machines as value types with an injected clock.
         .target(
             name: "CourierSession",
-            dependencies: ["CourierWire"],
+            dependencies: [
+                "CourierWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Proofs of identity: HMAC challenge proofs, JWT verification (jwt-kit), resume tokens (HKDF).
+        .target(
+            name: "CourierAuth",
+            dependencies: [
+                "CourierWire",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // SwiftNIO server: HTTP upgrade, connection handler, sessions, router, echo endpoint.
+        .target(
+            name: "CourierServer",
+            dependencies: [
+                "CourierWire",
+                "CourierSession",
+                "CourierAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strictSettings
         ),
         // Human and JSON renderings of decoded messages (used by `courier inspect` and the vector tests).
@@ -51,6 +91,12 @@ let package = Package(
             dependencies: [
                 "CourierWire",
                 "CourierInspect",
+                "CourierAuth",
+                "CourierServer",
+                "CourierSession",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
@@ -59,6 +105,16 @@ let package = Package(
         .testTarget(
             name: "CourierWireTests",
             dependencies: ["CourierWire", "CourierInspect", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CourierSessionTests",
+            dependencies: ["CourierSession", "CourierWire"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CourierAuthTests",
+            dependencies: ["CourierAuth", "CourierWire", .product(name: "Crypto", package: "swift-crypto"), .product(name: "JWTKit", package: "jwt-kit")],
             swiftSettings: strictSettings
         ),
     ]

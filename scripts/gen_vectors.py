@@ -31,6 +31,7 @@ import os
 import sys
 import zlib
 
+sys.dont_write_bytecode = True   # keep scripts/ free of __pycache__
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wirevectors as wv  # noqa: E402
 from wirevectors import WireError, encode_varint, TYPE_CODES, U32_MAX, U64_MAX  # noqa: E402

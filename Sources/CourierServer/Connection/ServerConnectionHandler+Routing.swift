@@ -1,0 +1,131 @@
+import Logging
+import CourierAuth
+import CourierSession
+import CourierWire
+import NIOCore
+
+/// What the server does with a client's application messages: publish to a topic,
+/// direct messages, subscriptions. Denials are channel-level errors (§9.2 3xx): the
+/// connection stays open.
+extension ServerConnectionHandler {
+    func route(_ message: CourierMessage) {
+        guard let sessionID, let principal else { return }
+        switch message.body {
+        case .textData(let data), .binaryData(let data):
+            publish(message, route: data.route, from: sessionID, principal: principal)
+        case .deltaUpdate(let update):
+            publish(message, route: update.route, from: sessionID, principal: principal)
+        case .subscribe(let request):
+            subscribe(request, sessionID: sessionID, principal: principal)
+        case .unsubscribe(let request):
+            if !server.registry.unsubscribe(sessionID: sessionID, alias: request.channel) {
+                channelError(.unknownChannel, .request(request.requestID), "no subscription on channel \(request.channel)")
+            }
+        case .windowUpdate:
+            break  // credit-based flow control arrives with the routing issue
+        default:
+            break
+        }
+    }
+
+    func publish(_ message: CourierMessage, route: Route, from sessionID: UInt64, principal: Principal) {
+        let reference: ErrorMessage.Reference = message.header.sequence.map { .sequence($0) } ?? .none
+        let topic: String
+        switch route {
+        case .topic(let name):
+            topic = name
+        case .bind(let alias, let name):
+            inboundAliases[alias] = name
+            topic = name
+        case .channel(let alias):
+            guard let name = inboundAliases[alias] else {
+                return channelError(.unknownChannel, .channel(alias), "channel \(alias) was never bound to a topic")
+            }
+            topic = name
+        case .session(let target):
+            let forwarded = outgoing(message, route: .session(sessionID))
+            if server.registry.deliver(to: target, forwarded, reliable: message.header.isReliable, bytes: payloadBytes(message)) == .unknownSession {
+                channelError(.unknownRecipient, reference, "no session \(target)")
+            }
+            return
+        case .user(let user):
+            let targets = server.registry.sessions(ofUser: user)
+            guard !targets.isEmpty else { return channelError(.unknownRecipient, reference, "user \(user) has no session") }
+            let forwarded = outgoing(message, route: .user(principal.userID))
+            for target in targets {
+                server.registry.deliver(to: target, forwarded, reliable: message.header.isReliable, bytes: payloadBytes(message))
+            }
+            return
+        }
+        do {
+            try TopicPattern.validateTopic(topic)
+        } catch {
+            return channelError(.invalidTopic, reference, "topic \(topic): \(error)")
+        }
+        guard principal.publish.contains(where: { (try? TopicPattern($0))?.matches(topic) == true }) else {
+            server.metrics.rejected("publish_denied")
+            return channelError(.publishDenied, reference, "user \(principal.userID) may not publish to \(topic)")
+        }
+        let bytes = payloadBytes(message)
+        let reliable = message.header.isReliable
+        for subscriber in server.registry.subscribers(of: topic) {
+            let pattern = server.registry.pattern(of: subscriber.session, alias: subscriber.alias)
+            let route: Route = pattern?.isLiteral == true ? .channel(subscriber.alias) : .topic(topic)
+            server.registry.deliver(to: subscriber.session, outgoing(message, route: route), reliable: reliable, bytes: bytes)
+        }
+    }
+
+    func subscribe(_ request: Subscribe, sessionID: UInt64, principal: Principal) {
+        let pattern: TopicPattern
+        do {
+            pattern = try TopicPattern(request.pattern)
+        } catch {
+            return channelError(.invalidTopic, .request(request.requestID), "pattern \(request.pattern): \(error)")
+        }
+        guard principal.subscribe.contains(where: { (try? TopicPattern($0)).map { pattern.isCovered(by: $0) } == true }) else {
+            server.metrics.rejected("subscribe_denied")
+            return channelError(.subscribeDenied, .request(request.requestID), "user \(principal.userID) may not subscribe to \(request.pattern)")
+        }
+        guard let alias = server.registry.subscribe(sessionID: sessionID, pattern: pattern, maxSubscriptions: server.configuration.maxSubscriptionsPerConnection) else {
+            return channelError(.tooManySubscriptions, .request(request.requestID), "limit of \(server.configuration.maxSubscriptionsPerConnection) subscriptions reached")
+        }
+        // Topic history arrives with the routing issue: a recovery request fails explicitly.
+        let recovery: SubscribeResult.Recovery = request.recover == nil ? .notRequested : .failed
+        enqueue(CourierMessage(body: .subscribeResult(SubscribeResult(requestID: request.requestID, channel: alias, epoch: 0, offset: 0, recovery: recovery))))
+    }
+
+    /// The copy of a client's message that goes to recipients: same payload (shared
+    /// storage, no copy), the recipient-side route, numbered per recipient.
+    func outgoing(_ message: CourierMessage, route: Route) -> CourierMessage {
+        var header = MessageHeader(flags: message.header.flags, timestamp: message.header.timestamp)
+        header.flags.remove(.ackRequested)
+        let body: MessageBody
+        switch message.body {
+        case .textData(var data):
+            data.route = route
+            body = .textData(data)
+        case .binaryData(var data):
+            data.route = route
+            body = .binaryData(data)
+        case .deltaUpdate(var update):
+            update.route = route
+            body = .deltaUpdate(update)
+        default:
+            body = message.body
+        }
+        return CourierMessage(header: header, body: body)
+    }
+
+    func payloadBytes(_ message: CourierMessage) -> Int {
+        switch message.body {
+        case .textData(let data), .binaryData(let data): return data.payload.readableBytes
+        case .deltaUpdate(let update): return update.payload.readableBytes
+        default: return 0
+        }
+    }
+
+    func channelError(_ code: ErrorCode, _ reference: ErrorMessage.Reference, _ text: String) {
+        logger.info("request refused", metadata: ["code": "\(code)", "detail": "\(text)"])
+        enqueue(CourierMessage(body: .error(ErrorMessage(code: code, reference: reference, message: Violation.truncate(text, FieldLimits.errorMessage)))))
+    }
+}

@@ -1,0 +1,312 @@
+import CoreMetrics
+import CourierAuth
+import CourierSession
+import CourierWire
+import Logging
+import NIOCore
+import NIOWebSocket
+
+/// Runs one Courier connection on its event loop: decodes WebSocket messages, feeds
+/// `ServerConnectionStateMachine`, performs what it returns, and writes everything
+/// produced during one event-loop tick as one WebSocket message with one flush.
+///
+/// The hot path (decode → state machine → route → encode → write) never leaves the
+/// event loop; only authentication (jwt-kit is async) does, once per connection.
+final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    let server: ServerContext
+    let version: ProtocolVersion
+    let connectionID: UInt64
+    var logger: Logger
+    var machine: ServerConnectionStateMachine
+    let decoder: MessageDecoder
+    let encoder: MessageEncoder
+    var compressor = SequenceCompressor()
+    var pending: [CourierMessage] = []
+    var flushScheduled = false
+    /// Between channelRead and channelReadComplete.
+    var inRead = false
+    var channelContext: ChannelHandlerContext?
+    var nonce: [UInt8] = []
+    var timer: Scheduled<Void>?
+    var timerDeadline: SessionInstant?
+
+    // Session, once authenticated.
+    var sessionID: UInt64?
+    var principal: Principal?
+    var inboundAliases: [UInt32: String] = [:]
+    /// True once the session went back to the registry (closing or closed).
+    var detached = false
+
+    init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64) {
+        self.server = server
+        self.version = version
+        self.connectionID = connectionID
+        var logger = server.logger
+        logger[metadataKey: "connection"] = "\(connectionID)"
+        self.logger = logger
+        let configuration = server.configuration
+        self.machine = ServerConnectionStateMachine(
+            configuration: .init(version: version, handshakeTimeout: configuration.handshakeTimeout, heartbeatInterval: configuration.heartbeatInterval),
+            now: configuration.clock.now()
+        )
+        self.decoder = MessageDecoder(version: version, limits: WireLimits(maxMessageBytes: configuration.maxMessageBytes, maxMessagesPerFrame: configuration.maxMessagesPerFrame))
+        self.encoder = MessageEncoder(version: version)
+        pending.reserveCapacity(64)
+    }
+
+    var now: SessionInstant { server.configuration.clock.now() }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        channelContext = context
+        server.metrics.connectionsOpened.increment()
+        var random = SystemRandomNumberGenerator()
+        nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
+        enqueue(machine.challenge(nonce: nonce, authMethods: server.authMethods))
+        flush()
+        updateTimer()
+        logger.debug("connection upgraded", metadata: ["version": "\(version)"])
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timer?.cancel()
+        timer = nil
+        detachSession(reason: "connection lost")
+        server.metrics.connectionsClosed.increment()
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        timer?.cancel()
+        channelContext = nil
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        inRead = true
+        switch frame.opcode {
+        case .binary:
+            server.metrics.bytesIn.increment(by: frame.length)
+            process(frame.unmaskedData)
+        case .text:
+            logger.notice("text frame refused", metadata: ["code": "1003"])
+            server.metrics.rejected("text_frame")
+            close(Close(code: .unsupportedData, reason: "text frames are not part of the Courier protocol; send binary frames"))
+        case .ping:
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            context.write(wrapOutboundOut(pong), promise: nil)
+        case .pong:
+            break
+        case .connectionClose:
+            receivedCloseFrame(context: context, frame: frame)
+        default:
+            break
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        inRead = false
+        if let ack = machine.takeAcknowledgement() { enqueue(ack) }
+        flush()
+        updateTimer()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let aggregation = error as? NIOWebSocketFrameAggregator.Error {
+            let tooBig = aggregation == .accumulatedFrameSizeIsTooLarge
+            logger.notice("WebSocket message refused", metadata: ["error": "\(aggregation)"])
+            server.metrics.rejected(tooBig ? "message_too_big" : "fragmentation")
+            close(Close(code: tooBig ? .messageTooBig : .protocolError, reason: tooBig ? "message over \(server.configuration.maxFrameBytes) bytes" : "bad fragmentation"))
+            return
+        }
+        logger.debug("channel error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    func process(_ frame: ByteBuffer) {
+        var reader = FrameReader(frame: frame, decoder: decoder)
+        let now = self.now
+        do {
+            while let decoded = try reader.next() {
+                server.metrics.messagesIn.increment()
+                perform(machine.received(decoded.message, now: now))
+                if detached { return }
+            }
+        } catch {
+            logger.notice("malformed message", metadata: ["error": "\(error)"])
+            server.metrics.rejected(error.code.rawValue)
+            perform(violation: machine.decodeFailed(error))
+        }
+    }
+
+    func perform(_ action: ServerConnectionStateMachine.ReceiveAction) {
+        switch action {
+        case .none, .acknowledged:
+            break
+        case .authenticate(let handshake):
+            authenticate(handshake)
+        case .deliver(let message):
+            route(message)
+        case .send(let message):
+            enqueue(message)
+        case .peerClosed(let close):
+            logger.debug("client closed", metadata: ["code": "\(close.code)", "reason": "\(close.reason)"])
+            server.metrics.closed(code: close.code, initiator: "client")
+            if close.code == .normal, let id = sessionID {
+                detached = true
+                server.registry.end(sessionID: id)
+            } else {
+                detachSession(reason: "client closed with \(close.code)")
+            }
+            sendCloseFrame(code: close.code, reason: "")
+        case .peerError(let error):
+            logger.notice("client reported an error", metadata: ["code": "\(error.code)", "message": "\(error.message)"])
+        case .close(let violation):
+            perform(violation: violation)
+        }
+    }
+
+    func receivedCloseFrame(context: ChannelHandlerContext, frame: WebSocketFrame) {
+        var data = frame.unmaskedData
+        let code = data.readInteger(as: UInt16.self).map { CloseCode(rawValue: $0) } ?? .normal
+        _ = machine.close(Close(code: code, reason: ""))
+        if code != .normal { detachSession(reason: "WebSocket close \(code)") }
+        sendCloseFrame(code: code, reason: "")
+    }
+
+    // MARK: Writing
+
+    /// Queues a message for this tick's WebSocket message.
+    func enqueue(_ message: CourierMessage) {
+        pending.append(message)
+        // Inside a read batch, channelReadComplete flushes; otherwise flush at the end of this tick.
+        if !inRead { scheduleFlush() }
+    }
+
+    func scheduleFlush() {
+        guard !flushScheduled, let context = channelContext else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute {
+            bound.value.flushScheduled = false
+            bound.value.flush()
+            bound.value.updateTimer()
+        }
+    }
+
+    /// Encodes every queued message into WebSocket messages of at most
+    /// `maxOutboundBatchBytes` (the last message of each without a length) and flushes once.
+    func flush() {
+        guard !pending.isEmpty, let context = channelContext else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        var count = 0
+        for index in pending.indices {
+            var message = pending[index]
+            compressor.compress(&message.header, version: version)
+            let last = index == pending.count - 1
+            do {
+                try encoder.encode(message, into: &buffer, includeLength: !last && buffer.readableBytes < server.configuration.maxOutboundBatchBytes)
+            } catch {
+                logger.error("could not encode an outgoing message", metadata: ["type": "\(message.type)", "error": "\(error)"])
+                continue
+            }
+            count += 1
+            if !last && buffer.readableBytes >= server.configuration.maxOutboundBatchBytes {
+                writeFrame(buffer, context: context)
+                buffer = context.channel.allocator.buffer(capacity: 256)
+            }
+        }
+        pending.removeAll(keepingCapacity: true)
+        if buffer.readableBytes > 0 { writeFrame(buffer, context: context) }
+        server.metrics.messagesOut.increment(by: count)
+        context.flush()
+    }
+
+    func writeFrame(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
+        server.metrics.bytesOut.increment(by: buffer.readableBytes)
+        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: buffer)), promise: nil)
+    }
+
+    // MARK: Closing
+
+    /// Closes because of the peer: the Error first (if any), then Close, then the WebSocket close frame.
+    func perform(violation: Violation) {
+        if let error = violation.error { enqueue(CourierMessage(body: .error(error))) }
+        logger.notice("closing connection", metadata: ["code": "\(violation.close.code)", "reason": "\(violation.close.reason)"])
+        server.metrics.closed(code: violation.close.code, initiator: "server")
+        finishClosing(violation.close)
+    }
+
+    /// Closes on the server's own initiative.
+    func close(_ close: Close) {
+        guard let accepted = machine.close(close) else { return }
+        server.metrics.closed(code: accepted.code, initiator: "server")
+        finishClosing(accepted)
+    }
+
+    func finishClosing(_ close: Close) {
+        enqueue(CourierMessage(body: .close(close)))
+        detachSession(reason: "closing with \(close.code)")
+        flush()
+        sendCloseFrame(code: close.code, reason: close.reason)
+    }
+
+    func sendCloseFrame(code: CloseCode, reason: String) {
+        guard let context = channelContext, context.channel.isActive else { return }
+        flush()
+        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        data.writeInteger(code.rawValue)
+        data.writeString(reason)
+        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
+        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+        timer?.cancel()
+    }
+
+    /// Hands the session's reliable state back to the registry for a later resume.
+    func detachSession(reason: String, overflowed: Bool = false) {
+        guard !detached else { return }
+        detached = true
+        let reliable = machine.connectionClosed()
+        guard let id = sessionID, let reliable else { return }
+        server.registry.detach(sessionID: id, connectionID: connectionID, reliable: reliable, inboundAliases: inboundAliases, now: now, overflowed: overflowed)
+        logger.debug("session detached", metadata: ["session": "\(id)", "reason": "\(reason)"])
+    }
+
+    // MARK: Timers
+
+    /// Keeps one scheduled task at the state machine's next wakeup.
+    func updateTimer() {
+        guard let context = channelContext, !detached else { return }
+        let next = machine.nextWakeup
+        guard next != timerDeadline else { return }
+        timer?.cancel()
+        timerDeadline = next
+        guard let next else { return }
+        let delay = next.since(now)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
+            bound.value.timerFired()
+        }
+    }
+
+    func timerFired() {
+        timerDeadline = nil
+        switch machine.tick(now: now) {
+        case .none: break
+        case .send(let message): enqueue(message)
+        case .close(let violation): perform(violation: violation)
+        }
+        flush()
+        updateTimer()
+    }
+}
+
+@available(*, unavailable)
+extension ServerConnectionHandler: Sendable {}
+

@@ -1,0 +1,158 @@
+import CourierSession
+import CourierAuth
+import CourierWire
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOWebSocket
+
+/// The Courier server: a SwiftNIO WebSocket server speaking the Courier protocol.
+///
+/// ```swift
+/// let server = try await CourierServer(configuration: configuration)
+/// try await server.start()
+/// // … server.port …
+/// await server.shutdown()
+/// ```
+public final class CourierServer: Sendable {
+    public let configuration: ServerConfiguration
+    let context: ServerContext
+    let group: MultiThreadedEventLoopGroup
+    let tracker = ConnectionTracker()
+    private let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
+    private let sweeper = NIOLockedValueBox<RepeatedTask?>(nil)
+
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "courier.server")) async throws {
+        self.configuration = configuration
+        let authenticator = await Authenticator(configuration: configuration.auth)
+        let resumeTokens = try ResumeTokens(secret: configuration.secret)
+        self.context = ServerContext(configuration: configuration, authenticator: authenticator, resumeTokens: resumeTokens, logger: logger)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+    }
+
+    /// The bound port (after `start()`).
+    public var port: Int? { channelBox.withLockedValue { $0?.localAddress?.port } }
+
+    /// Sessions the server holds, attached or waiting for a resume.
+    public var sessionCount: Int { context.registry.count }
+
+    /// Live connections.
+    public var connectionCount: Int { tracker.count }
+
+    public func start() async throws {
+        let context = self.context
+        let tracker = self.tracker
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1_024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try Self.configurePipeline(channel, context: context, tracker: tracker)
+                }
+            }
+        let channel = try await bootstrap.bind(host: configuration.host, port: configuration.port).get()
+        channelBox.withLockedValue { $0 = channel }
+        let registry = context.registry
+        let clock = configuration.clock
+        let task = group.next().scheduleRepeatedTask(initialDelay: .seconds(1), delay: .seconds(1)) { _ in
+            registry.sweep(now: clock.now())
+        }
+        sweeper.withLockedValue { $0 = task }
+        context.logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(channel.localAddress?.port ?? 0)"])
+    }
+
+    static func configurePipeline(_ channel: any Channel, context: ServerContext, tracker: ConnectionTracker) throws {
+        let configuration = context.configuration
+        let connectionID = tracker.makeID()
+        let deadline = UpgradeDeadlineHandler(timeout: .nanoseconds(configuration.upgradeTimeout.nanoseconds)) {
+            context.metrics.rejected("upgrade_timeout")
+        }
+        let rejection = HTTPRejectionHandler(configuration: configuration, metrics: context.metrics, logger: context.logger)
+        let upgrader = NIOWebSocketServerUpgrader(
+            maxFrameSize: configuration.maxFrameBytes,
+            automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                switch UpgradeDecision.decide(head, configuration: configuration) {
+                case .courier(let version):
+                    var headers = HTTPHeaders()
+                    headers.add(name: "Sec-WebSocket-Protocol", value: version.subprotocol)
+                    return channel.eventLoop.makeSucceededFuture(headers)
+                case .echo:
+                    return channel.eventLoop.makeSucceededFuture(HTTPHeaders())
+                case .reject:
+                    return channel.eventLoop.makeSucceededFuture(nil)
+                }
+            },
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    let aggregator = NIOWebSocketFrameAggregator(
+                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1_024, maxAccumulatedFrameSize: configuration.maxFrameBytes
+                    )
+                    try channel.pipeline.syncOperations.addHandler(aggregator)
+                    switch UpgradeDecision.decide(head, configuration: configuration) {
+                    case .courier(let version):
+                        let handler = ServerConnectionHandler(server: context, version: version, connectionID: connectionID)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                        let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                        tracker.add(connectionID, .init(
+                            eventLoop: channel.eventLoop,
+                            close: { close in bound.value.close(close) },
+                            closeFuture: channel.closeFuture
+                        ))
+                    case .echo:
+                        try channel.pipeline.syncOperations.addHandler(EchoHandler())
+                    case .reject:
+                        channel.close(promise: nil)
+                    }
+                }
+            }
+        )
+        try channel.pipeline.syncOperations.addHandler(deadline)
+        let removable = NIOLoopBound((deadline, rejection), eventLoop: channel.eventLoop)
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            withServerUpgrade: (upgraders: [upgrader], completionHandler: { handlerContext in
+                let pipeline = handlerContext.pipeline.syncOperations
+                _ = try? pipeline.removeHandler(removable.value.0)
+                _ = try? pipeline.removeHandler(removable.value.1)
+            })
+        )
+        try channel.pipeline.syncOperations.addHandler(rejection)
+    }
+
+    /// Stops accepting, closes every connection with `close` (1001 by default; 1012
+    /// with a retry hint for a restart, spread per connection over the jitter window),
+    /// waits up to `grace` for them to go, then stops the event loops.
+    public func shutdown(close: Close = Close(code: .goingAway, reason: "server shutting down"), grace: Duration = .seconds(5)) async {
+        sweeper.withLockedValue { $0?.cancel() }
+        if let channel = channelBox.withLockedValue({ $0 }) {
+            try? await channel.close()
+        }
+        for entry in tracker.all {
+            entry.eventLoop.execute { entry.close(close) }
+        }
+        let futures = tracker.all.map(\.closeFuture)
+        if !futures.isEmpty {
+            let loop = group.next()
+            let done = loop.makePromise(of: Void.self)
+            let completed = NIOLockedValueBox(false)
+            let finish: @Sendable () -> Void = {
+                if completed.withLockedValue({ value in defer { value = true }; return !value }) { done.succeed() }
+            }
+            EventLoopFuture.andAllComplete(futures, on: loop).whenComplete { _ in finish() }
+            let timeout = loop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) { finish() }
+            try? await done.futureResult.get()
+            timeout.cancel()
+        }
+        try? await group.shutdownGracefully()
+    }
+
+    /// Runs the sweep of expired sessions now (tests use a manual clock).
+    public func sweepExpiredSessions() -> Int {
+        context.registry.sweep(now: configuration.clock.now())
+    }
+}
+
+import NIOConcurrencyHelpers

@@ -1,0 +1,80 @@
+import CourierAuth
+import CourierSession
+import CourierWire
+import NIOCore
+
+/// Everything `CourierServer` needs to know. Every limit has a number.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    /// 0 picks a free port (see `CourierServer.port` after `start()`).
+    public var port: Int
+    /// The Courier WebSocket endpoint.
+    public var path: String
+    /// An optional plain RFC 6455 echo endpoint for conformance tools (off when nil).
+    public var echoPath: String?
+    /// Origins allowed to connect (`Origin` header); empty = any origin, including none.
+    public var allowedOrigins: Set<String>
+    public var versions: [ProtocolVersion]
+
+    /// The server secret: signs resume tokens (via HKDF) and development tokens.
+    public var secret: [UInt8]
+    public var auth: AuthConfiguration
+
+    public var maxMessageBytes: Int
+    public var maxMessagesPerFrame: Int
+    /// Outgoing WebSocket messages are cut at about this size.
+    public var maxOutboundBatchBytes: Int
+    public var maxSubscriptionsPerConnection: Int
+    public var upgradeTimeout: Duration
+    public var handshakeTimeout: Duration
+    public var heartbeatInterval: Duration
+    /// How long a disconnected session waits for a resume.
+    public var resumeWindow: Duration
+    /// Lifetime of each resume token.
+    public var resumeTokenLifetime: Duration
+    public var replayLimits: OutboundReliability.Limits
+    /// Credit advertised in the HandshakeResponse.
+    public var creditMessages: UInt32
+    public var creditBytes: UInt32
+    public var eventLoopThreads: Int
+    public var clock: ServerClock
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, path: String = "/", echoPath: String? = nil,
+        allowedOrigins: Set<String> = [], versions: [ProtocolVersion] = [.v2, .v1],
+        secret: [UInt8], auth: AuthConfiguration,
+        maxMessageBytes: Int = 1 << 20, maxMessagesPerFrame: Int = 1_024, maxOutboundBatchBytes: Int = 64 << 10,
+        maxSubscriptionsPerConnection: Int = 1_024,
+        upgradeTimeout: Duration = .seconds(10), handshakeTimeout: Duration = .seconds(10),
+        heartbeatInterval: Duration = .seconds(15), resumeWindow: Duration = .seconds(120),
+        resumeTokenLifetime: Duration = .seconds(86_400), replayLimits: OutboundReliability.Limits = .init(),
+        creditMessages: UInt32 = 4_096, creditBytes: UInt32 = 8 << 20,
+        eventLoopThreads: Int = System.coreCount, clock: ServerClock = .system
+    ) {
+        self.host = host
+        self.port = port
+        self.path = path
+        self.echoPath = echoPath
+        self.allowedOrigins = allowedOrigins
+        self.versions = versions
+        self.secret = secret
+        self.auth = auth
+        self.maxMessageBytes = maxMessageBytes
+        self.maxMessagesPerFrame = maxMessagesPerFrame
+        self.maxOutboundBatchBytes = maxOutboundBatchBytes
+        self.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection
+        self.upgradeTimeout = upgradeTimeout
+        self.handshakeTimeout = handshakeTimeout
+        self.heartbeatInterval = heartbeatInterval
+        self.resumeWindow = resumeWindow
+        self.resumeTokenLifetime = resumeTokenLifetime
+        self.replayLimits = replayLimits
+        self.creditMessages = creditMessages
+        self.creditBytes = creditBytes
+        self.eventLoopThreads = eventLoopThreads
+        self.clock = clock
+    }
+
+    /// The largest WebSocket message accepted: a full message plus headroom for a batch header.
+    var maxFrameBytes: Int { maxMessageBytes + 64 * 1_024 }
+}

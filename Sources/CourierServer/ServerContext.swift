@@ -1,0 +1,56 @@
+import CourierAuth
+import CourierWire
+import Logging
+import Metrics
+
+/// What every connection of one server shares.
+final class ServerContext: Sendable {
+    let configuration: ServerConfiguration
+    let authenticator: Authenticator
+    let resumeTokens: ResumeTokens
+    let registry: SessionRegistry
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, logger: Logger) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.resumeTokens = resumeTokens
+        self.registry = SessionRegistry(resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits)
+        self.metrics = ServerMetrics()
+        self.logger = logger
+    }
+
+    var authMethods: Challenge.AuthMethods {
+        var methods: Challenge.AuthMethods = []
+        if !configuration.auth.hmacKeys.isEmpty { methods.insert(.hmac) }
+        if !configuration.auth.jwtKeys.isEmpty { methods.insert(.jwt) }
+        return methods.isEmpty ? .all : methods
+    }
+}
+
+/// The server's counters (swift-metrics; a backend such as Prometheus exports them).
+struct ServerMetrics: Sendable {
+    let connectionsOpened = Metrics.Counter(label: "courier_connections_opened_total")
+    let connectionsClosed = Metrics.Counter(label: "courier_connections_closed_total")
+    let messagesIn = Metrics.Counter(label: "courier_messages_received_total")
+    let messagesOut = Metrics.Counter(label: "courier_messages_sent_total")
+    let bytesIn = Metrics.Counter(label: "courier_bytes_received_total")
+    let bytesOut = Metrics.Counter(label: "courier_bytes_sent_total")
+
+    func handshake(outcome: String, reason: String) {
+        Metrics.Counter(label: "courier_handshakes_total", dimensions: [("outcome", outcome), ("reason", reason)]).increment()
+    }
+
+    func closed(code: CloseCode, initiator: String) {
+        Metrics.Counter(label: "courier_closes_total", dimensions: [("code", String(code.rawValue)), ("by", initiator)]).increment()
+    }
+
+    func rejected(_ reason: String) {
+        Metrics.Counter(label: "courier_rejections_total", dimensions: [("reason", reason)]).increment()
+    }
+
+    func resume(outcome: String) {
+        Metrics.Counter(label: "courier_resumes_total", dimensions: [("outcome", outcome)]).increment()
+    }
+}

@@ -1,0 +1,125 @@
+import ArgumentParser
+import CourierAuth
+import CourierServer
+import CourierSession
+import CourierWire
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// `courier serve`: the Courier server with the embedded in-memory broker.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Courier server (WebSocket endpoint at /, in-memory broker).",
+        discussion: """
+        Without --secret or COURIER_SECRET, a development secret is generated and a
+        ready-to-use token is printed. Tokens are HS256 JWTs signed with the secret
+        (mint more with `courier token`). SIGINT/SIGTERM close every session cleanly.
+        """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on (0 = any free port).") var port = 8080
+    @Option(help: "Server secret (hex, base64 or ≥ 32 characters). Default: $COURIER_SECRET, else a generated development secret.")
+    var secret: String?
+    @Option(help: "Enable a plain RFC 6455 echo endpoint at this path (for conformance tools).") var echoPath: String?
+    @Option(help: "Allowed Origin header value (repeatable). Default: any.") var allowedOrigin: [String] = []
+    @Option(help: "HMAC key as id:secret:user[:publish-pattern,…[:subscribe-pattern,…]] (repeatable).") var hmacKey: [String] = []
+    @Option(help: "Required JWT audience.") var jwtAudience: String?
+    @Option(help: "Required JWT issuer.") var jwtIssuer: String?
+    @Option(help: "Heartbeat interval in milliseconds.") var heartbeatMs = 15_000
+    @Option(help: "Handshake deadline in milliseconds.") var handshakeTimeoutMs = 10_000
+    @Option(help: "How long a disconnected session waits for a resume, in seconds.") var resumeWindowSeconds = 120
+    @Option(help: "Largest message body accepted, in bytes.") var maxMessageBytes = 1 << 20
+    @Option(help: "Most subscriptions per connection.") var maxSubscriptions = 1_024
+    @Option(help: "Replay buffer per session: messages.") var replayMessages = 4_096
+    @Option(help: "Replay buffer per session: bytes.") var replayBytes = 8 << 20
+    @Option(help: "Event loop threads (default: one per core).") var threads: Int?
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "courier")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let (secretBytes, generated) = try resolveSecret()
+        var hmacCredentials: [HMACCredential] = []
+        for spec in hmacKey { hmacCredentials.append(try Self.parseHMACKey(spec)) }
+        let auth = try AuthConfiguration(
+            hmacKeys: hmacCredentials,
+            jwtKeys: [try JWTVerificationKey.hs256(secret: secretBytes)],
+            audience: jwtAudience, issuer: jwtIssuer
+        )
+        let configuration = ServerConfiguration(
+            host: host, port: port, echoPath: echoPath, allowedOrigins: Set(allowedOrigin),
+            secret: secretBytes, auth: auth, maxMessageBytes: maxMessageBytes,
+            maxSubscriptionsPerConnection: maxSubscriptions,
+            handshakeTimeout: .milliseconds(handshakeTimeoutMs), heartbeatInterval: .milliseconds(heartbeatMs),
+            resumeWindow: .seconds(resumeWindowSeconds),
+            replayLimits: .init(maxMessages: replayMessages, maxBytes: replayBytes),
+            eventLoopThreads: threads ?? ProcessInfo.processInfo.activeProcessorCount
+        )
+        let server = try await CourierServer(configuration: configuration, logger: logger)
+        let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let banner = Task {
+            // Print how to connect once the port is bound.
+            for _ in 0..<200 {
+                if let port = server.port {
+                    await printBanner(port: port, secret: secretBytes, generated: generated)
+                    return
+                }
+                try? await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        try await group.run()
+        banner.cancel()
+    }
+
+    func resolveSecret() throws -> ([UInt8], generated: Bool) {
+        if let text = secret ?? ProcessInfo.processInfo.environment["COURIER_SECRET"] {
+            do {
+                return (try DevelopmentToken.readSecret(text), false)
+            } catch {
+                throw ValidationError("the server secret is unusable: \(error)")
+            }
+        }
+        return (DevelopmentToken.generateSecret(), true)
+    }
+
+    func printBanner(port: Int, secret: [UInt8], generated: Bool) async {
+        let url = "ws://\(host):\(port)/"
+        var lines = ["Courier is listening on \(url) (subprotocols courier.v2, courier.v1)"]
+        if generated {
+            let token = (try? await DevelopmentToken.mint(
+                secret: secret, subject: "dev", publish: [">"], subscribe: [">"], audience: jwtAudience, issuer: jwtIssuer,
+                lifetime: .seconds(86_400), now: Date()
+            )) ?? "(could not mint a token)"
+            lines += [
+                "Development secret (set COURIER_SECRET to keep it): \(DevelopmentToken.hexString(secret))",
+                "Token for user \"dev\" (publish and subscribe to everything, valid 24 h):",
+                "  \(token)",
+                "Connect from Swift:",
+                "  let client = CourierClient(configuration: .init(host: \"\(host)\", port: \(port), auth: .jwt(token: \"<token>\"))); try await client.connect()",
+                "Mint more tokens: swift run courier token --secret \(DevelopmentToken.hexString(secret)) --sub alice --publish 'chat.>' --subscribe 'chat.>'",
+            ]
+        }
+        print(lines.joined(separator: "\n"))
+        fflush(nil)
+    }
+
+    static func parseHMACKey(_ spec: String) throws -> HMACCredential {
+        let parts = spec.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 3 else { throw ValidationError("--hmac-key must be id:secret:user[:publish,…[:subscribe,…]], got \(parts.count) fields") }
+        let patterns = { (index: Int) -> [String] in
+            parts.count > index ? parts[index].split(separator: ",").map(String.init) : []
+        }
+        do {
+            return try HMACCredential(
+                keyID: parts[0], secret: try DevelopmentToken.readSecret(parts[1]),
+                principal: Principal(userID: parts[2], publish: patterns(3), subscribe: patterns(4))
+            )
+        } catch {
+            throw ValidationError("--hmac-key \(parts[0]): \(error)")
+        }
+    }
+}
