@@ -1,0 +1,191 @@
+import CourierSession
+import CourierWire
+import Logging
+import NIOCore
+
+/// All mutable client state, on one event loop (the client loop). The public
+/// `CourierClient` hops here for every operation; connection handlers report here.
+///
+/// A session spans connections: between connections the core keeps the reliable
+/// state (`carriedSession`) and the resume `ticket`; during a connection the handler's
+/// state machine owns the reliable state and hands it back when the connection ends.
+final class ClientCore {
+    /// One connection attempt, from TCP connect to the channel closing.
+    final class Attempt {
+        let id: Int
+        var channel: (any Channel)?
+        var requestHandler: UpgradeRequestHandler?
+        var handler: CourierConnectionHandler?
+        /// The first failure seen that the close code does not explain.
+        var failure: CourierClientError?
+        var upgradeTimer: Scheduled<Void>?
+        var established = false
+
+        init(id: Int) { self.id = id }
+    }
+
+    enum Phase {
+        /// `connect()` not called yet (or the first connection failed).
+        case idle
+        /// Connecting, upgrading or handshaking.
+        case connecting(Attempt)
+        /// The handshake completed on this attempt's connection.
+        case active(Attempt)
+        /// Waiting before the next reconnect attempt.
+        case waiting(Scheduled<Void>)
+        /// `close()` was called; waiting for the connection (if any) to end.
+        case closing(Attempt?)
+        case closed
+    }
+
+    struct PendingSend {
+        var message: CourierMessage
+        var reliable: Bool
+        var bytes: Int
+        var promise: EventLoopPromise<Void>
+        var awaitAcknowledgement: Bool
+    }
+
+    struct AckWaiter {
+        var sequence: UInt32
+        var promise: EventLoopPromise<Void>
+    }
+
+    struct SubscribeWaiter {
+        var pattern: String
+        var promise: EventLoopPromise<Subscription>
+        /// The Subscribe was written on the current connection.
+        var sent = false
+    }
+
+    let configuration: CourierClient.Configuration
+    let loop: any EventLoop
+    let logger: Logger
+    var random: any RandomNumberGenerator
+    let messageSource: CourierClient.Messages.Source
+    let events: AsyncStream<ConnectionEvent>.Continuation
+
+    var phase: Phase = .idle
+    var lastAttemptID = 0
+    var backoff: ReconnectBackoff
+    /// The session's reliable state while no connection holds it.
+    var carriedSession: ReliableSession?
+    var ticket: ClientConnectionStateMachine.Ticket?
+    /// Set while the first `connect()` waits.
+    var connectPromise: EventLoopPromise<Void>?
+    var closePromises: [EventLoopPromise<Void>] = []
+    /// Sends waiting for an Active connection or for room in the replay buffer, in order.
+    var pendingSends = CircularBuffer<PendingSend>()
+    /// `sendAcknowledged` calls waiting for the server's cumulative acknowledgement, in
+    /// sequence order.
+    var ackWaiters = CircularBuffer<AckWaiter>()
+    var subscribeWaiters: [UInt32: SubscribeWaiter] = [:]
+    var lastRequestID: UInt32 = 0
+    /// Channel aliases the server bound to topics in this session (§7.8).
+    var aliases: [UInt32: String] = [:]
+    var serverMaxMessageBytes: Int?
+    /// Messages delivered during the current read batch, handed on at its end.
+    var inbox: [IncomingMessage] = []
+    /// The consumer of `messages` is behind: connections stop reading.
+    var readingPaused = false
+
+    init(
+        configuration: CourierClient.Configuration, loop: any EventLoop, logger: Logger,
+        random: any RandomNumberGenerator, messageSource: CourierClient.Messages.Source,
+        events: AsyncStream<ConnectionEvent>.Continuation
+    ) {
+        self.configuration = configuration
+        self.loop = loop
+        self.logger = logger
+        self.random = random
+        self.messageSource = messageSource
+        self.events = events
+        self.backoff = ReconnectBackoff(policy: configuration.reconnect)
+    }
+
+    var currentAttempt: Attempt? {
+        switch phase {
+        case .connecting(let attempt), .active(let attempt): return attempt
+        case .closing(let attempt): return attempt
+        case .idle, .waiting, .closed: return nil
+        }
+    }
+
+    /// The handler of the current connection, if it has been upgraded.
+    var currentHandler: CourierConnectionHandler? { currentAttempt?.handler }
+
+    var isClosed: Bool {
+        switch phase {
+        case .closing, .closed: return true
+        default: return false
+        }
+    }
+
+    var now: SessionInstant { SessionInstant(loop.now) }
+
+    func emit(_ event: ConnectionEvent) {
+        events.yield(event)
+    }
+
+    /// Ends the client for good: every waiter fails with `error`, the streams finish.
+    func finish(failing error: CourierClientError) {
+        if case .closed = phase { return }
+        if case .waiting(let task) = phase { task.cancel() }
+        currentAttempt?.upgradeTimer?.cancel()
+        phase = .closed
+        carriedSession = nil
+        ticket = nil
+        flushInbox()
+        while let send = pendingSends.popFirst() { send.promise.fail(error) }
+        while let waiter = ackWaiters.popFirst() { waiter.promise.fail(error) }
+        let subscribes = subscribeWaiters.values
+        subscribeWaiters.removeAll()
+        for waiter in subscribes { waiter.promise.fail(error) }
+        connectPromise?.fail(error)
+        connectPromise = nil
+        emit(.closed)
+        events.finish()
+        messageSource.finish()
+        let promises = closePromises
+        closePromises.removeAll()
+        for promise in promises { promise.succeed(()) }
+        logger.debug("client closed", metadata: ["reason": "\(error)"])
+    }
+
+    /// Hands the messages of the read batch to the consumer; stops reading when it
+    /// falls behind.
+    func flushInbox() {
+        guard !inbox.isEmpty else { return }
+        let batch = inbox
+        inbox.removeAll(keepingCapacity: true)
+        switch messageSource.yield(contentsOf: batch) {
+        case .produceMore:
+            break
+        case .stopProducing:
+            if !readingPaused {
+                readingPaused = true
+                currentHandler?.setReadingPaused(true)
+            }
+        case .dropped:
+            logger.debug("messages dropped: nobody iterates `messages` any more", metadata: ["count": "\(batch.count)"])
+        }
+    }
+
+    /// The consumer of `messages` caught up.
+    func resumeReading() {
+        guard readingPaused else { return }
+        readingPaused = false
+        currentHandler?.setReadingPaused(false)
+    }
+
+    /// The consumer stopped iterating `messages`: reading must not stay paused.
+    func messagesTerminated() {
+        resumeReading()
+    }
+}
+
+@available(*, unavailable)
+extension ClientCore: Sendable {}
+
+@available(*, unavailable)
+extension ClientCore.Attempt: Sendable {}
