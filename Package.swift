@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "CourierAuth", targets: ["CourierAuth"]),
         .library(name: "CourierServer", targets: ["CourierServer"]),
         .library(name: "CourierInspect", targets: ["CourierInspect"]),
+        .library(name: "CourierClient", targets: ["CourierClient"]),
         .executable(name: "courier", targets: ["courier"]),
     ],
     dependencies: [
@@ -57,6 +58,7 @@ let package = Package(
             name: "CourierAuth",
             dependencies: [
                 "CourierWire",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],
@@ -108,13 +110,65 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "CourierServerTests",
+            dependencies: [
+                "CourierServer", "CourierAuth", "CourierWire", "CourierSession",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "CourierSessionTests",
             dependencies: ["CourierSession", "CourierWire"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "CourierAuthTests",
-            dependencies: ["CourierAuth", "CourierWire", .product(name: "Crypto", package: "swift-crypto"), .product(name: "JWTKit", package: "jwt-kit")],
+            dependencies: [
+                "CourierAuth", "CourierWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // SwiftNIO client: WebSocket upgrade, batching connection handler, reconnect and resume.
+        .target(
+            name: "CourierClient",
+            dependencies: [
+                "CourierWire",
+                "CourierSession",
+                "CourierAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CourierClientTests",
+            dependencies: [
+                "CourierClient",
+                "CourierWire",
+                "CourierSession",
+                "CourierAuth",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
     ]

@@ -83,6 +83,15 @@ public struct CourierClientError: Error, Hashable, Sendable, CustomStringConvert
         return nil
     }
 
+    /// A failure that retrying will not cure (checked before reconnecting).
+    var forbidsReconnect: Bool {
+        switch base {
+        case .unsupportedVersion, .authenticationMethodNotOffered, .authenticationFailed: return true
+        case .upgradeRejected(let status, _): return (400..<500).contains(status) && status != 408 && status != 429
+        default: return false
+        }
+    }
+
     public var description: String {
         switch base {
         case .authenticationFailed(let code, let message):

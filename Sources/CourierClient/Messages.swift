@@ -34,7 +34,7 @@ extension CourierClient {
         static func make(limit: Int, delegate: MessagesDelegate) -> (Messages, Source) {
             let produced = Producer.makeSequence(
                 elementType: IncomingMessage.self,
-                backPressureStrategy: Strategy(lowWatermark: max(1, limit / 4), highWatermark: limit),
+                backPressureStrategy: Strategy(lowWatermark: Swift.max(1, limit / 4), highWatermark: limit),
                 finishOnDeinit: true,
                 delegate: delegate
             )

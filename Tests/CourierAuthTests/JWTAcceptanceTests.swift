@@ -74,6 +74,14 @@ struct JWTAcceptanceTests {
         #expect(await authenticator.authenticateJWT(unlabelled, now: Fixtures.now).success == Self.expected)
     }
 
+    @Test func unknownKidFallsBackOnlyToKeysWithoutAKid() async throws {
+        let keyed = try await makeJWTAuthenticator([.hs256(secret: Fixtures.hsSecret, kid: "2024")])
+        let token = try await Tokens.hs256(.valid(), kid: "2099")
+        #expect(await keyed.authenticateJWT(token, now: Fixtures.now).failure?.code == .tokenInvalid)
+        let unkeyed = try await makeJWTAuthenticator([.hs256(secret: Fixtures.hsSecret)])
+        #expect(await unkeyed.authenticateJWT(token, now: Fixtures.now).success == Self.expected)
+    }
+
     @Test func developmentTokenIsAcceptedByAMatchingConfiguration() async throws {
         let authenticator = try await makeJWTAuthenticator([.hs256(secret: Fixtures.hsSecret)])
         let token = try await DevelopmentToken.mint(

@@ -1,5 +1,6 @@
 import CourierSession
 import CourierWire
+import Logging
 import NIOCore
 
 // What connections report, and reconnecting (§12, §14).

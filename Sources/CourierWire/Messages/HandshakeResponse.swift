@@ -3,7 +3,7 @@ import NIOCore
 /// HandshakeResponse (0x0002), server → client: the handshake result
 /// (`docs/PROTOCOL.md` §7.3).
 public struct HandshakeResponse: Hashable, Sendable {
-    public enum ResumeFailure: UInt8, Hashable, Sendable, CaseIterable {
+    public enum ResumeFailure: UInt8, Error, Hashable, Sendable, CaseIterable {
         case expired = 1
         case unknownSession = 2
         case bufferOverflowed = 3

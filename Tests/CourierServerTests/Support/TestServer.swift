@@ -1,0 +1,54 @@
+import CourierAuth
+import CourierServer
+import CourierSession
+import CourierWire
+import Crypto
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// A real Courier server on 127.0.0.1 with an ephemeral port, known keys and short
+/// timeouts, for integration tests.
+struct TestServer {
+    static let secret = Array("courier-integration-test-secret-0123456789".utf8)
+    static let hmacKeyID = "test-key"
+    static let hmacSecret = Array("hmac-secret-for-integration-tests-0123".utf8)
+
+    let server: CourierServer
+    let port: Int
+    let group: MultiThreadedEventLoopGroup
+
+    static func start(
+        heartbeat: Duration = .seconds(15), handshakeTimeout: Duration = .seconds(10), upgradeTimeout: Duration = .seconds(10),
+        resumeWindow: Duration = .seconds(120), maxMessageBytes: Int = 1 << 20,
+        replayLimits: CourierSession.OutboundReliability.Limits = .init(), clock: ServerClock = .system,
+        allowedOrigins: Set<String> = [], echoPath: String? = nil
+    ) async throws -> TestServer {
+        let auth = try AuthConfiguration(
+            hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
+            jwtKeys: [try JWTVerificationKey.hs256(secret: secret)],
+            audience: "courier-tests", issuer: "courier-test-suite"
+        )
+        var logger = Logger(label: "courier.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["COURIER_TEST_LOG"] == nil ? .critical : .debug
+        let configuration = ServerConfiguration(
+            host: "127.0.0.1", port: 0, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
+            maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
+            heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits, eventLoopThreads: 2, clock: clock
+        )
+        let server = try await CourierServer(configuration: configuration, logger: logger)
+        try await server.start()
+        return TestServer(server: server, port: server.port!, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
+    }
+
+    func token(user: String = "alice", publish: [String] = [">"], subscribe: [String] = [">"], audience: String? = "courier-tests",
+               issuer: String? = "courier-test-suite", lifetime: Duration = .seconds(600), now: Date = Date()) async throws -> String {
+        try await DevelopmentToken.mint(secret: Self.secret, subject: user, publish: publish, subscribe: subscribe, audience: audience, issuer: issuer, lifetime: lifetime, now: now)
+    }
+
+    func stop() async {
+        await server.shutdown(grace: .milliseconds(200))
+        try? await group.shutdownGracefully()
+    }
+}
