@@ -2,7 +2,7 @@
 """Generate and self-check the Courier wire test vectors.
 
     python3 scripts/gen_vectors.py            # write Tests/Vectors/wire-vectors.json
-                                              # and docs/examples-draft.md
+                                              # and docs/PROTOCOL-EXAMPLES.md
     python3 scripts/gen_vectors.py --check    # verify both files are up to date
 
 Deterministic: no randomness, no clock.  "Random-looking" bytes come from
@@ -38,7 +38,7 @@ from wirevectors import WireError, encode_varint, TYPE_CODES, U32_MAX, U64_MAX  
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VECTORS_PATH = os.path.join(ROOT, "Tests", "Vectors", "wire-vectors.json")
-EXAMPLES_PATH = os.path.join(ROOT, "docs", "examples-draft.md")
+EXAMPLES_PATH = os.path.join(ROOT, "docs", "PROTOCOL-EXAMPLES.md")
 
 DEFAULTS = {"max_message_bytes": wv.DEFAULT_MAX_MESSAGE_BYTES,
             "max_messages_per_frame": wv.DEFAULT_MAX_MESSAGES_PER_FRAME}
@@ -1803,7 +1803,7 @@ def _hexdump(raw: bytes) -> str:
 
 def render_examples() -> str:
     out = []
-    out.append("## Worked examples\n")
+    out.append("# Courier protocol: worked examples (normative appendix to PROTOCOL.md)\n")
     out.append(
         "Every example below is also a valid test vector in `Tests/Vectors/wire-vectors.json` "
         "(named `v1/example/…` and `v2/example/…`), and this section is generated from the "

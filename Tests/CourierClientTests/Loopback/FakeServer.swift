@@ -2,7 +2,6 @@ import CourierAuth
 import CourierSession
 import CourierWire
 import Crypto
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
