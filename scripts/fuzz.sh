@@ -46,6 +46,11 @@ mkdir -p "$artifacts"
 crashes_before=$(find "$artifacts" -maxdepth 1 -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
 corpus_before=$(find "$corpus" -maxdepth 1 -type f | wc -l)
 
+# Let libFuzzer handle a trap itself (it prints the stack and writes the artifact):
+# the Swift runtime's backtracer reads the stack in a way AddressSanitizer reports as
+# a stack-buffer-underflow, and can hang the crashed process.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
+
 echo "== fuzzing for ${duration}s (corpus: $corpus_before files)"
 started=$(date +%s)
 set +e

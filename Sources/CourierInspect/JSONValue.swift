@@ -4,6 +4,8 @@ public indirect enum JSONValue: Equatable, Sendable, CustomStringConvertible {
     case null
     case bool(Bool)
     case number(Int64)
+    /// A number already formatted (for fractions: `"12.50"` is written as 12.50).
+    case decimal(String)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
@@ -13,6 +15,7 @@ public indirect enum JSONValue: Equatable, Sendable, CustomStringConvertible {
         case (.null, .null): return true
         case (.bool(let a), .bool(let b)): return a == b
         case (.number(let a), .number(let b)): return a == b
+        case (.decimal(let a), .decimal(let b)): return a == b
         case (.string(let a), .string(let b)): return a == b
         case (.array(let a), .array(let b)): return a == b
         case (.object(let a), .object(let b)):
@@ -42,6 +45,7 @@ public indirect enum JSONValue: Equatable, Sendable, CustomStringConvertible {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(let n): return String(n)
+        case .decimal(let d): return d
         case .string(let s): return JSONValue.quote(s)
         case .array(let items):
             guard !items.isEmpty else { return "[]" }

@@ -80,18 +80,22 @@ extension ClientCore {
             channel.close(promise: nil)
             return
         }
+        // From here on the pipeline carries WebSocket frames, not HTTP.
+        let pipeline = channel.pipeline.syncOperations
+        if let requestHandler = attempt.requestHandler {
+            pipeline.removeHandler(requestHandler, promise: nil)
+            attempt.requestHandler = nil
+        }
         let selected = response.headers["Sec-WebSocket-Protocol"]
         guard selected.count == 1, let version = ProtocolVersion(subprotocol: trimmed(selected[0])),
               configuration.protocolVersions.contains(version) else {
             let named = selected.isEmpty ? "none" : selected.joined(separator: ", ")
             recordFailure(.unsupportedVersion("offered \(configuration.offeredSubprotocols), the server selected \(named)"), attemptID: attemptID)
+            channel.closeFuture.assumeIsolated().whenComplete { _ in
+                self.attemptEnded(attemptID, ConnectionEnd(reason: "no common protocol version"))
+            }
             channel.close(promise: nil)
             return
-        }
-        let pipeline = channel.pipeline.syncOperations
-        if let requestHandler = attempt.requestHandler {
-            pipeline.removeHandler(requestHandler, promise: nil)
-            attempt.requestHandler = nil
         }
         try pipeline.addHandler(NIOWebSocketFrameAggregator(
             minNonFinalFragmentSize: 1, maxAccumulatedFrameCount: 4_096, maxAccumulatedFrameSize: configuration.maxFrameBytes

@@ -6,6 +6,9 @@ public struct SequenceCompressor: Sendable, Hashable {
 
     public init() {}
 
+    /// Starts as if `previous` had just been written (for measurements and tests).
+    public init(previous: UInt32) { self.lastOnWire = previous }
+
     /// Call just before encoding each message, in the order they are written.
     public mutating func compress(_ header: inout MessageHeader, version: ProtocolVersion) {
         guard version == .v2, header.isReliable, let sequence = header.sequence else { return }

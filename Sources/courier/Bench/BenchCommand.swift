@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `courier bench SCENARIO`: measurements a user can reproduce on their own machine.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Courier: protocol overhead, round-trip time, resume latency.",
+        subcommands: [OverheadBench.self]
+    )
+}

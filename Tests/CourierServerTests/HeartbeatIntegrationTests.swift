@@ -1,0 +1,47 @@
+import CourierWire
+import NIOCore
+import NIOWebSocket
+import Testing
+
+/// Heartbeats on a real server with a short interval. (The exact 2.5-interval rule
+/// is tested without sleeping in CourierSessionTests; this checks the wiring.)
+@Suite("Heartbeats against a real server", .serialized)
+struct HeartbeatIntegrationTests {
+    @Test func aSilentPeerIsClosedWith4005WithinTwoAndAHalfIntervals() async throws {
+        let server = try await TestServer.start(heartbeat: .milliseconds(200))
+        defer { Task { await server.stop() } }
+        let socket = try await RawWebSocket.connect(port: server.port, group: server.group)
+        _ = try await socket.authenticateHMAC()
+        let started = ContinuousClock.now
+        // Read everything (pings included) but never answer.
+        let transcript = try await socket.read()
+        let elapsed = ContinuousClock.now - started
+        #expect(transcript.closeMessage?.code == .heartbeatTimeout)
+        #expect(transcript.closeFrameCode == CloseCode.heartbeatTimeout.rawValue)
+        let pings = transcript.messages.filter { if case .heartbeat(let h) = $0.body { return h.kind == .ping } else { return false } }
+        #expect(pings.count >= 2, "the server pinged every interval")
+        #expect(elapsed >= .milliseconds(450) && elapsed < .milliseconds(1_500), "closed after \(elapsed)")
+    }
+
+    @Test func aPeerThatAnswersPingsStaysConnected() async throws {
+        let server = try await TestServer.start(heartbeat: .milliseconds(100))
+        defer { Task { await server.stop() } }
+        let socket = try await RawWebSocket.connect(port: server.port, group: server.group)
+        _ = try await socket.authenticateHMAC()
+        var pongs = 0
+        let decoder = MessageDecoder(version: .v2)
+        for await event in socket.events {
+            guard case .frame(let frame) = event, frame.opcode == .binary else { break }
+            for decoded in try FrameReader.decodeAll(frame.unmaskedData, decoder: decoder) {
+                if case .heartbeat(let ping) = decoded.message.body, ping.kind == .ping {
+                    try await socket.send([CourierMessage(body: .heartbeat(Heartbeat(kind: .pong, value: ping.value)))])
+                    pongs += 1
+                }
+            }
+            if pongs == 10 { break }  // 10 intervals = 4 times the timeout
+        }
+        #expect(pongs == 10)
+        #expect(socket.channel.isActive)
+        await socket.close()
+    }
+}
