@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(
             name: "CourierServerTests",
             dependencies: [
-                "CourierServer", "CourierAuth", "CourierWire", "CourierSession",
+                "CourierServer", "CourierClient", "CourierAuth", "CourierWire", "CourierSession",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

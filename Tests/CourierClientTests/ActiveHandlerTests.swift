@@ -211,6 +211,14 @@ struct ActiveHandlerTests {
         #expect(harness.reads.reads == before + 1)
     }
 
+    @Test func readsAreNotHeldDuringTheHandshake() throws {
+        let harness = try Harness()
+        harness.handler.setReadingPaused(true)
+        let before = harness.reads.reads
+        harness.channel.read()
+        #expect(harness.reads.reads == before + 1)
+    }
+
     @Test func batchesAreSplitAtMaxMessagesPerFrame() throws {
         let harness = try Harness(maxMessagesPerFrame: 2)
         try harness.establish()

@@ -165,8 +165,10 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         scheduleWakeup()
     }
 
+    /// Reads are held while the application is behind, but never during the handshake
+    /// (a paused reconnect must still be able to complete it).
     func read(context: ChannelHandlerContext) {
-        if readingPaused {
+        if readingPaused && established {
             readPending = true
         } else {
             context.read()

@@ -103,7 +103,10 @@ public struct BodyReader {
         let length: Int
         switch version {
         case .v1: length = Int(try u16(field))
-        case .v2: length = Int(try varint(field, max: UInt64(UInt32.max)))
+        case .v2:
+            // Any u64 is read, then compared with the field's limit (§8.1).
+            let value = try varint(field, max: .max)
+            length = value > UInt64(Int32.max) ? Int(Int32.max) : Int(value)
         }
         try checkLength(field, length, limit: limit, prefixOffset: prefixOffset)
         return (length, prefixOffset)

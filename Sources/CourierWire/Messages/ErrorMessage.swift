@@ -50,6 +50,7 @@ public struct ErrorMessage: Hashable, Sendable {
         let code = ErrorCode(rawValue: try reader.u16("error code"))
         let kindOffset = reader.offset
         let kind = try reader.u8("ref kind")
+        guard kind <= 3 else { throw reader.invalid("ref kind", at: kindOffset, "\(kind) is not 0-3") }
         let refOffset = reader.offset
         let ref = try reader.int32("ref")
         let reference: Reference

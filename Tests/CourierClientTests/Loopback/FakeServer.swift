@@ -13,6 +13,7 @@ import NIOWebSocket
 ///
 /// * `echo`: the payload comes back as a reliable TextData on topic `echo`;
 /// * `restart`: the server closes with 1012 and a 10 ms retry hint (after acknowledging);
+/// * `forget`: the same at once, without acknowledging, and the session is forgotten;
 /// * subscribing to `denied` is refused with Error 300.
 final class FakeServer: Sendable {
     static let keyID = "k1"
@@ -93,6 +94,8 @@ final class FakeServerHandler: ChannelInboundHandler {
     let nonce: [UInt8] = (0..<32).map { _ in UInt8.random(in: 0...255) }
     var sessionID: UInt64?
     var restartRequested = false
+    var forgetSession = false
+    var closing = false
 
     init(state: FakeServer.State, now: NIODeadline) {
         self.state = state
@@ -111,7 +114,7 @@ final class FakeServerHandler: ChannelInboundHandler {
         switch frame.opcode {
         case .binary:
             do {
-                for decoded in try FrameReader.decodeAll(frame.unmaskedData, decoder: decoder) {
+                for decoded in try FrameReader.decodeAll(frame.unmaskedData, decoder: decoder) where !closing {
                     handle(machine.received(decoded.message, now: Self.instant(context.eventLoop.now)), context: context)
                 }
             } catch {
@@ -128,6 +131,7 @@ final class FakeServerHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        guard !closing else { return }
         if let ack = machine.takeAcknowledgement() { write(ack, context: context) }
         context.flush()
         if restartRequested {
@@ -137,7 +141,7 @@ final class FakeServerHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if let session = machine.connectionClosed(), let sessionID { state.sessions[sessionID] = session }
+        if let session = machine.connectionClosed(), let sessionID, !forgetSession { state.sessions[sessionID] = session }
         context.fireChannelInactive()
     }
 
@@ -200,6 +204,9 @@ final class FakeServerHandler: ChannelInboundHandler {
                 }
             } else if topic == "restart" {
                 restartRequested = true
+            } else if topic == "forget" {
+                forgetSession = true
+                close(Violation(error: nil, close: Close(code: .serviceRestart, retryAfterMillis: 10, reason: "forgetting")), context: context)
             }
         case .subscribe(let subscribe):
             if subscribe.pattern == "denied" {
@@ -221,6 +228,8 @@ final class FakeServerHandler: ChannelInboundHandler {
     }
 
     private func close(_ violation: Violation, context: ChannelHandlerContext) {
+        guard !closing else { return }
+        closing = true
         if let error = violation.error { write(CourierMessage(body: .error(error)), context: context) }
         write(CourierMessage(body: .close(violation.close)), context: context)
         var data = ByteBuffer()

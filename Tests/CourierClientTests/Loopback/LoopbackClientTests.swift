@@ -34,11 +34,19 @@ struct LoopbackClientTests {
         var messages = client.messages.makeAsyncIterator()
         let echo = try #require(await messages.next())
         #expect(echo.text == "hello" && echo.topic == "echo" && echo.sequence == 1 && echo.type == .textData)
+        // A message reported by resumeFailed can be sent again: it is numbered anew.
+        let old = CourierMessage(
+            header: MessageHeader(flags: .ackRequested, sequence: 41),
+            body: .textData(DataMessage(route: .topic("echo"), payload: ByteBuffer(string: "again")))
+        )
+        try await client.resend(old)
+        let again = try #require(await messages.next())
+        #expect(again.text == "again" && again.sequence == 2)
 
         await client.close()
         #expect(await events.next() == .closed)
         #expect(await events.next() == nil)
-        #expect(try await server.received() == ["hello", "\u{1}\u{2}\u{3}"])
+        #expect(try await server.received() == ["hello", "\u{1}\u{2}\u{3}", "again"])
         await #expect(throws: CourierClientError.closed) { try await client.send("late", to: .topic("echo")) }
         try await server.stop()
     }
@@ -94,5 +102,68 @@ struct LoopbackClientTests {
         #expect(try await server.received() == ["one", "restart", "two"], "each message reached the server exactly once")
         await client.close()
         try await server.stop()
+    }
+
+    @Test func aLostSessionReportsWhatWasNeverAcknowledged() async throws {
+        let server = try await FakeServer.start()
+        let client = CourierClient(configuration: Self.configuration(port: server.port))
+        var events = client.events.makeAsyncIterator()
+        try await client.connect()
+        #expect(await events.next() == .connected(sessionID: 100, resumed: false))
+        let waiter = Task { try await client.sendAcknowledged("forget me", to: .topic("forget")) }
+        #expect(await events.next() == .disconnected(reason: "forgetting", closeCode: 1012))
+        #expect(await events.next() == .reconnecting(attempt: 1, delay: .milliseconds(10)))
+        guard case .resumeFailed(let reason, let unacknowledged)? = await events.next() else {
+            Issue.record("expected resumeFailed")
+            return
+        }
+        #expect(reason == .unknownSession)
+        #expect(unacknowledged.map(\.header.sequence) == [1])
+        #expect(await events.next() == .connected(sessionID: 101, resumed: false))
+        await #expect(throws: CourierClientError.resumeFailed(.unknownSession)) { try await waiter.value }
+        // The new session numbers from 1 again.
+        try await client.sendAcknowledged("after", to: .topic("echo"))
+        var messages = client.messages.makeAsyncIterator()
+        let echo = await messages.next()
+        #expect(echo?.text == "after" && echo?.sequence == 1)
+        await client.close()
+        try await server.stop()
+    }
+
+    @Test func theClientGivesUpAfterTheLastAttempt() async throws {
+        let server = try await FakeServer.start()
+        var configuration = Self.configuration(port: server.port)
+        configuration.reconnect = .init(base: .milliseconds(1), cap: .milliseconds(1), maxAttempts: 1)
+        let client = CourierClient(configuration: configuration, randomNumberGenerator: SplitMix64(seed: 7))
+        var events = client.events.makeAsyncIterator()
+        try await client.connect()
+        #expect(await events.next() == .connected(sessionID: 100, resumed: false))
+        try await server.stop()
+        #expect(await events.next() == .disconnected(reason: "the connection was lost", closeCode: nil))
+        guard case .reconnecting(attempt: 1, let delay)? = await events.next() else {
+            Issue.record("expected a reconnect attempt")
+            return
+        }
+        #expect(delay <= .milliseconds(1))
+        guard case .disconnected(_, nil)? = await events.next() else {
+            Issue.record("expected the failed attempt")
+            return
+        }
+        #expect(await events.next() == .gaveUp)
+        #expect(await events.next() == .closed)
+        await #expect(throws: CourierClientError.closed) { try await client.send("x", to: .topic("t")) }
+    }
+}
+
+/// A seeded generator (SplitMix64), so jitter is reproducible.
+struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -14,6 +14,8 @@ final class TestProxy: Sendable {
     struct State {
         var pairs: [ObjectIdentifier: (any Channel, any Channel)] = [:]
         var refusing = false
+        /// Bytes are swallowed in both directions; connections stay open (half-open).
+        var blackHole = false
         var accepted = 0
     }
 
@@ -35,14 +37,14 @@ final class TestProxy: Sendable {
                 return ClientBootstrap(group: inbound.eventLoop)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .channelInitializer { outbound in
-                        outbound.pipeline.addHandler(Glue(peer: inbound))
+                        outbound.pipeline.addHandler(Glue(peer: inbound, state: state))
                     }
                     .connect(host: "127.0.0.1", port: targetPort)
                     .flatMap { outbound in
                         let key = ObjectIdentifier(inbound)
                         state.withLockedValue { $0.pairs[key] = (inbound, outbound) }
                         inbound.closeFuture.whenComplete { _ in _ = state.withLockedValue { $0.pairs.removeValue(forKey: key) } }
-                        return inbound.pipeline.addHandler(Glue(peer: outbound)).flatMap { inbound.setOption(.autoRead, value: true) }
+                        return inbound.pipeline.addHandler(Glue(peer: outbound, state: state)).flatMap { inbound.setOption(.autoRead, value: true) }
                     }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -75,6 +77,11 @@ final class TestProxy: Sendable {
         state.withLockedValue { $0.refusing = refusing }
     }
 
+    /// While true, nothing is forwarded in either direction, and nothing is closed.
+    func blackHole(_ on: Bool) {
+        state.withLockedValue { $0.blackHole = on }
+    }
+
     var liveConnections: Int { state.withLockedValue { $0.pairs.count } }
 
     func stop() async {
@@ -94,10 +101,15 @@ private func resetOnClose(_ channel: any Channel) -> EventLoopFuture<Void> {
 private final class Glue: ChannelInboundHandler, Sendable {
     typealias InboundIn = ByteBuffer
     let peer: any Channel
+    let state: NIOLockedValueBox<TestProxy.State>
 
-    init(peer: any Channel) { self.peer = peer }
+    init(peer: any Channel, state: NIOLockedValueBox<TestProxy.State>) {
+        self.peer = peer
+        self.state = state
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !state.withLockedValue({ $0.blackHole }) else { return }
         peer.write(data, promise: nil)
     }
 
