@@ -8,6 +8,8 @@ final class ConnectionTracker: Sendable {
         let eventLoop: any EventLoop
         /// Runs on `eventLoop`: send Close with this code and hint, then close.
         let close: @Sendable (Close) -> Void
+        /// Runs on `eventLoop`: drop the TCP connection without a word.
+        let sever: @Sendable () -> Void
         let closeFuture: EventLoopFuture<Void>
     }
 

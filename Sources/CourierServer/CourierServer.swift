@@ -100,6 +100,7 @@ public final class CourierServer: Sendable {
                         tracker.add(connectionID, .init(
                             eventLoop: channel.eventLoop,
                             close: { close in bound.value.close(close) },
+                            sever: { channel.close(promise: nil) },
                             closeFuture: channel.closeFuture
                         ))
                     case .echo:
@@ -147,6 +148,14 @@ public final class CourierServer: Sendable {
             timeout.cancel()
         }
         try? await group.shutdownGracefully()
+    }
+
+    /// Fault injection for tests and benchmarks: drops every TCP connection at once,
+    /// without a Close, as a failing network would. Sessions wait for their resume.
+    public func severAllConnections() {
+        for entry in tracker.all {
+            entry.eventLoop.execute { entry.sever() }
+        }
     }
 
     /// Runs the sweep of expired sessions now (tests use a manual clock).

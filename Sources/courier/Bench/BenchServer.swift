@@ -1,0 +1,41 @@
+import CourierAuth
+import CourierServer
+import Foundation
+import Logging
+
+/// The server a benchmark measures: one it starts in this process on a free loopback
+/// port (default), or one already running (`--url`, `--token`).
+struct BenchTarget {
+    let host: String
+    let port: Int
+    let token: String
+    let server: CourierServer?
+
+    static func make(url: String?, token: String?, serverThreads: Int) async throws -> BenchTarget {
+        if let url {
+            guard let token else { throw BenchError("--url needs --token") }
+            guard let parsed = URLComponents(string: url), parsed.scheme == "ws", let host = parsed.host, let port = parsed.port else {
+                throw BenchError("--url must look like ws://127.0.0.1:8080/")
+            }
+            return BenchTarget(host: host, port: port, token: token, server: nil)
+        }
+        let secret = DevelopmentToken.generateSecret()
+        let auth = try AuthConfiguration(jwtKeys: [try JWTVerificationKey.hs256(secret: secret)])
+        var logger = Logger(label: "courier.bench.server")
+        logger.logLevel = .error
+        let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, secret: secret, auth: auth, eventLoopThreads: serverThreads)
+        let server = try await CourierServer(configuration: configuration, logger: logger)
+        try await server.start()
+        let token = try await DevelopmentToken.mint(secret: secret, subject: "bench", publish: [">"], subscribe: [">"], lifetime: .seconds(3_600), now: Date())
+        return BenchTarget(host: "127.0.0.1", port: server.port ?? 0, token: token, server: server)
+    }
+
+    func stop() async {
+        await server?.shutdown(grace: .milliseconds(500))
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
