@@ -81,7 +81,12 @@ extension CourierConnectionHandler {
         var end = ConnectionEnd(closeCode: violation.close.code, reason: violation.close.reason, closedLocally: true)
         end.failure = failure
         ending = end
-        logger.debug("closing", metadata: ["code": "\(violation.close.code)", "reason": "\(violation.close.reason)"])
+        let metadata: Logger.Metadata = ["code": "\(violation.close.code)", "reason": "\(violation.close.reason)"]
+        switch violation.close.code {
+        case .normal: logger.debug("closing", metadata: metadata)
+        case .heartbeatTimeout, .handshakeTimeout: logger.info("closing: the server went silent", metadata: metadata)
+        default: logger.warning("closing: the server broke the protocol", metadata: metadata)
+        }
         batcher.dropData()
         if let error = violation.error { batcher.append(CourierMessage(body: .error(error))) }
         batcher.append(CourierMessage(body: .close(violation.close)))
@@ -95,6 +100,7 @@ extension CourierConnectionHandler {
     /// The server sent Close: stop sending data, answer with a close frame, close (§10).
     func peerClosed(_ close: Close) {
         guard ending == nil else { return }
+        logger.info("the server closed the connection", metadata: ["code": "\(close.code)", "reason": "\(close.reason)"])
         var end = ConnectionEnd(closeCode: close.code, reason: close.reason)
         let hinted = close.code == .serviceRestart || close.code == .tryAgainLater
         if hinted, close.retryAfterMillis > 0 || close.retryJitterMillis > 0 {

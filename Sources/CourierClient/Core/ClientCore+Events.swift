@@ -113,6 +113,7 @@ extension ClientCore: ConnectionHandlerDelegate {
         emit(.disconnected(reason: end.reason, closeCode: end.closeCode?.rawValue))
         backoff.disconnected(now: now, hint: end.retryHint)
         guard end.allowsReconnect, !(attempt.failure?.forbidsReconnect ?? false) else {
+            logger.warning("not reconnecting", metadata: ["code": "\(end.closeCode.map { "\($0)" } ?? "none")", "reason": "\(end.reason)"])
             finish(failing: attempt.failure ?? .connectionClosed(code: end.closeCode, reason: end.reason))
             return
         }

@@ -5,7 +5,7 @@ import NIOCore
 /// awaiting the HandshakeResponse → Active → Closing → Closed. A client session spans
 /// connections: each new connection starts from the previous one's reliable state and
 /// ticket, and resumes.
-public struct ClientConnectionStateMachine: Sendable {
+public struct ClientConnectionStateMachine: ActiveConnectionHolder, Sendable {
     public struct Configuration: Hashable, Sendable {
         public var version: ProtocolVersion
         /// How long to wait for the Challenge and then the HandshakeResponse.
@@ -96,6 +96,7 @@ public struct ClientConnectionStateMachine: Sendable {
                 return early(message)
             }
         case .active(var active):
+            state = .closed  // while `active` is out, it alone owns its buffers (no copy-on-write)
             let event = active.received(message, now: now)
             state = .active(active)
             switch event {
@@ -173,20 +174,6 @@ public struct ClientConnectionStateMachine: Sendable {
         return Violation.malformed(error)
     }
 
-    public mutating func send(_ message: CourierMessage, reliable: Bool, bytes: Int) -> ActiveConnection.SendResult? {
-        guard case .active(var active) = state else { return nil }
-        let result = active.send(message, reliable: reliable, bytes: bytes)
-        state = .active(active)
-        return result
-    }
-
-    public mutating func takeAcknowledgement() -> CourierMessage? {
-        guard case .active(var active) = state else { return nil }
-        let ack = active.takeAcknowledgement()
-        state = .active(active)
-        return ack
-    }
-
     public enum TickAction: Equatable, Sendable {
         case none
         case send(CourierMessage)
@@ -200,6 +187,7 @@ public struct ClientConnectionStateMachine: Sendable {
             enterClosing()
             return .close(Violation(error: nil, close: Close(code: .handshakeTimeout, reason: "no handshake answer from the server")))
         case .active(var active):
+            state = .closed  // see `received`
             let action = active.tick(now: now)
             state = .active(active)
             switch action {
@@ -252,6 +240,14 @@ public struct ClientConnectionStateMachine: Sendable {
     public var lastRoundTrip: Duration? {
         if case .active(let active) = state { return active.heartbeat.lastRoundTrip }
         return nil
+    }
+
+    /// Runs `body` on the Active connection (nil in any other state).
+    public mutating func modifyActive<Result>(_ body: (inout ActiveConnection) -> Result) -> Result? {
+        guard case .active(var active) = state else { return nil }
+        state = .closed  // see `received`
+        defer { state = .active(active) }
+        return body(&active)
     }
 
     mutating func fail(_ violation: Violation) -> ReceiveAction {

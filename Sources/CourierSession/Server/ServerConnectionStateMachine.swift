@@ -7,7 +7,7 @@ import NIOCore
 /// The state machine decides and the channel handler acts: every event returns what
 /// to do. It performs no I/O and reads no clock; authentication (crypto) and session
 /// lookup happen outside and come back as events.
-public struct ServerConnectionStateMachine: Sendable {
+public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
     public struct Configuration: Hashable, Sendable {
         public var version: ProtocolVersion
         public var handshakeTimeout: Duration
@@ -80,6 +80,7 @@ public struct ServerConnectionStateMachine: Sendable {
         case .authenticating:
             return fail(.unexpected("\(message.type.name) before the HandshakeResponse"))
         case .active(var active):
+            state = .closed  // while `active` is out, it alone owns its buffers (no copy-on-write)
             let event = active.received(message, now: now)
             state = .active(active)
             switch event {
@@ -135,22 +136,6 @@ public struct ServerConnectionStateMachine: Sendable {
         return .success(messages)
     }
 
-    /// Numbers (if reliable) and returns the message to write.
-    public mutating func send(_ message: CourierMessage, reliable: Bool, bytes: Int) -> ActiveConnection.SendResult? {
-        guard case .active(var active) = state else { return nil }
-        let result = active.send(message, reliable: reliable, bytes: bytes)
-        state = .active(active)
-        return result
-    }
-
-    /// Call at the end of each read batch: the coalesced Acknowledge, if owed.
-    public mutating func takeAcknowledgement() -> CourierMessage? {
-        guard case .active(var active) = state else { return nil }
-        let ack = active.takeAcknowledgement()
-        state = .active(active)
-        return ack
-    }
-
     public enum TickAction: Equatable, Sendable {
         case none
         case send(CourierMessage)
@@ -169,6 +154,7 @@ public struct ServerConnectionStateMachine: Sendable {
                 close: Close(code: .handshakeTimeout, reason: text)
             ))
         case .active(var active):
+            state = .closed  // see `received`
             let action = active.tick(now: now)
             state = .active(active)
             switch action {
@@ -222,6 +208,14 @@ public struct ServerConnectionStateMachine: Sendable {
     public var lastRoundTrip: Duration? {
         if case .active(let active) = state { return active.heartbeat.lastRoundTrip }
         return nil
+    }
+
+    /// Runs `body` on the Active connection (nil in any other state).
+    public mutating func modifyActive<Result>(_ body: (inout ActiveConnection) -> Result) -> Result? {
+        guard case .active(var active) = state else { return nil }
+        state = .closed  // see `received`
+        defer { state = .active(active) }
+        return body(&active)
     }
 
     mutating func fail(_ violation: Violation) -> ReceiveAction {

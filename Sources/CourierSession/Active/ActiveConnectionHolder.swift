@@ -1,0 +1,21 @@
+import CourierWire
+
+/// What the client and server connection state machines share once Active: sending
+/// reliable messages and acknowledging. Each provides access to its Active state.
+public protocol ActiveConnectionHolder {
+    /// Runs `body` on the Active connection, or returns nil when not Active.
+    mutating func modifyActive<Result>(_ body: (inout ActiveConnection) -> Result) -> Result?
+}
+
+extension ActiveConnectionHolder {
+    /// Numbers a reliable message (keeping it for replay) or passes an unreliable one;
+    /// nil when the connection is not Active.
+    public mutating func send(_ message: CourierMessage, reliable: Bool, bytes: Int) -> ActiveConnection.SendResult? {
+        modifyActive { $0.send(message, reliable: reliable, bytes: bytes) }
+    }
+
+    /// The coalesced Acknowledge owed at the end of a read batch, if any.
+    public mutating func takeAcknowledgement() -> CourierMessage? {
+        modifyActive { $0.takeAcknowledgement() } ?? nil
+    }
+}
