@@ -110,9 +110,11 @@ extension ServerConnectionHandler {
             connectionID: connectionID, eventLoop: eventLoop,
             deliver: { message, reliable, bytes in bound.value.deliverFromRouter(message, reliable: reliable, bytes: bytes) },
             handOver: { code in
-                bound.value.close(Close(code: code, reason: "session resumed on another connection"))
-                bound.value.detachSession(reason: "handed over")
-                return eventLoop.makeSucceededVoidFuture()
+                // Closing detaches; the future completes once the session is in the registry.
+                let handler = bound.value
+                let pending = handler.detachSession(reason: "handed over to a resuming connection")
+                handler.finishClosing(Close(code: code, reason: "session resumed on another connection"))
+                return pending ?? eventLoop.makeSucceededVoidFuture()
             }
         )
     }
@@ -120,8 +122,15 @@ extension ServerConnectionHandler {
     /// A message for this session from the router.
     func deliverFromRouter(_ message: CourierMessage, reliable: Bool, bytes: Int) {
         guard !detached, let id = sessionID else {
-            // The connection is going away: the registry keeps it for the resume.
-            if let id = sessionID { server.registry.deliver(to: id, message, reliable: reliable, bytes: bytes) }
+            guard let id = sessionID else { return }
+            if detaching != nil {
+                // Queued here before the registry stopped sending: number it into the session.
+                guard reliable else { return }
+                var numbered = message
+                if case .bufferFull = detaching!.outbound.assign(&numbered, bytes: bytes) { detachOverflowed = true }
+            } else {
+                server.registry.deliver(to: id, message, reliable: reliable, bytes: bytes)
+            }
             return
         }
         switch machine.send(message, reliable: reliable, bytes: bytes) {

@@ -37,8 +37,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var sessionID: UInt64?
     var principal: Principal?
     var inboundAliases: [UInt32: String] = [:]
-    /// True once the session went back to the registry (closing or closed).
+    /// True once the session started going back to the registry (closing or closed).
     var detached = false
+    /// The session's reliable state between the two steps of `detachSession`.
+    var detaching: ReliableSession?
+    var detachOverflowed = false
 
     init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64) {
         self.server = server
@@ -269,13 +272,29 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     /// Hands the session's reliable state back to the registry for a later resume.
-    func detachSession(reason: String, overflowed: Bool = false) {
-        guard !detached else { return }
+    ///
+    /// In two steps, so that no delivery overtakes another: the registry stops sending
+    /// here at once (new deliveries wait in it), deliveries already queued on this event
+    /// loop are numbered into the session here, and only then, in a task queued behind
+    /// them, the session moves to the registry. Returns when that is done.
+    @discardableResult
+    func detachSession(reason: String, overflowed: Bool = false) -> EventLoopFuture<Void>? {
+        guard !detached, let context = channelContext else { return nil }
         detached = true
         let reliable = machine.connectionClosed()
-        guard let id = sessionID, let reliable else { return }
-        server.registry.detach(sessionID: id, connectionID: connectionID, reliable: reliable, inboundAliases: inboundAliases, now: now, overflowed: overflowed)
-        logger.debug("session detached", metadata: ["session": "\(id)", "reason": "\(reason)"])
+        guard let id = sessionID, let reliable else { return nil }
+        server.registry.beginDetach(sessionID: id, connectionID: connectionID)
+        detaching = reliable
+        detachOverflowed = overflowed
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        logger.debug("session detaching", metadata: ["session": "\(id)", "reason": "\(reason)"])
+        return context.eventLoop.submit { bound.value.finishDetach() }
+    }
+
+    func finishDetach() {
+        guard let id = sessionID, let reliable = detaching else { return }
+        detaching = nil
+        server.registry.detach(sessionID: id, connectionID: connectionID, reliable: reliable, inboundAliases: inboundAliases, now: now, overflowed: detachOverflowed)
     }
 
     // MARK: Timers

@@ -104,19 +104,24 @@ final class SessionRegistry: Sendable {
         }
     }
 
+    /// First step of detaching: stop sending to the connection; deliveries wait here
+    /// until `detach` brings the session's state.
+    func beginDetach(sessionID: UInt64, connectionID: UInt64) {
+        state.withLockedValue { state in
+            guard var entry = state.sessions[sessionID], case .attached(let mailbox) = entry.attachment, mailbox.connectionID == connectionID else { return }
+            entry.attachment = .handingOver(pending: [])
+            state.sessions[sessionID] = entry
+        }
+    }
+
     /// The connection that had the session is gone (or handed it over): keep its
     /// state for a resume.
     func detach(sessionID: UInt64, connectionID: UInt64, reliable: ReliableSession, inboundAliases: [UInt32: String], now: SessionInstant, overflowed: Bool = false) {
         state.withLockedValue { state in
             guard var entry = state.sessions[sessionID] else { return }
             switch entry.attachment {
-            case .attached(let mailbox) where mailbox.connectionID != connectionID:
-                return  // already taken over by a newer connection
-            case .detached:
-                return
-            case .attached:
-                entry.attachment = .detached(Detached(reliable: reliable, since: now, overflowed: overflowed, inboundAliases: inboundAliases))
-                state.sessions[sessionID] = entry
+            case .attached, .detached:
+                return  // `beginDetach` did not run for this connection: another one has the session
             case .handingOver(let pending):
                 var detached = Detached(reliable: reliable, since: now, overflowed: overflowed, inboundAliases: inboundAliases)
                 for item in pending {
@@ -177,31 +182,29 @@ final class SessionRegistry: Sendable {
     /// Delivers to one session wherever it is. `message` carries its route already.
     @discardableResult
     func deliver(to sessionID: UInt64, _ message: CourierMessage, reliable: Bool, bytes: Int) -> DeliveryResult {
-        let found: (known: Bool, mailbox: ConnectionMailbox?) = state.withLockedValue { state in
-            guard var entry = state.sessions[sessionID] else { return (false, nil) }
+        let known: Bool = state.withLockedValue { state in
+            guard var entry = state.sessions[sessionID] else { return false }
             switch entry.attachment {
             case .attached(let mailbox):
-                return (true, mailbox)
+                // Queued while holding the lock, so it is ahead of any detach that follows.
+                mailbox.eventLoop.execute { mailbox.deliver(message, reliable, bytes) }
+                return true
             case .handingOver(var pending):
-                guard reliable else { return (true, nil) }  // unreliable messages are not kept for absent clients
+                guard reliable else { return true }  // unreliable messages are not kept for absent clients
                 pending.append(Pending(message: message, bytes: bytes))
                 entry.attachment = .handingOver(pending: pending)
                 state.sessions[sessionID] = entry
-                return (true, nil)
+                return true
             case .detached(var detached):
-                guard reliable else { return (true, nil) }
+                guard reliable else { return true }
                 var numbered = message
                 if case .bufferFull = detached.reliable.outbound.assign(&numbered, bytes: bytes) { detached.overflowed = true }
                 entry.attachment = .detached(detached)
                 state.sessions[sessionID] = entry
-                return (true, nil)
+                return true
             }
         }
-        guard found.known else { return .unknownSession }
-        if let mailbox = found.mailbox {
-            mailbox.eventLoop.execute { mailbox.deliver(message, reliable, bytes) }
-        }
-        return .sent
+        return known ? .sent : .unknownSession
     }
 
     func sessions(ofUser user: String) -> [UInt64] {

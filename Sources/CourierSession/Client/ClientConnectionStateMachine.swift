@@ -143,6 +143,9 @@ public struct ClientConnectionStateMachine: ActiveConnectionHolder, Sendable {
     }
 
     mutating func establish(_ response: HandshakeResponse, previous: Previous?, now: SessionInstant) -> ReceiveAction {
+        guard response.version == configuration.version.rawValue else {
+            return fail(.unexpected("the server confirmed version \(response.version) on a \(configuration.version.subprotocol) connection"))
+        }
         let interval = Duration.milliseconds(Int64(response.heartbeatMillis))
         switch (response.resume, previous) {
         case (.resumed(let serverLastReceived), .some(let previous)):
