@@ -99,7 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
                 "Token for user \"dev\" (publish and subscribe to everything, valid 24 h):",
                 "  \(token)",
                 "Connect from Swift:",
-                "  let client = CourierClient(configuration: .init(host: \"\(host)\", port: \(port), auth: .jwt(token: \"<token>\"))); try await client.connect()",
+                "  let client = CourierClient(configuration: .init(host: \"\(host)\", port: \(port), authentication: .jwt(token: \"<token>\"))); try await client.connect()",
                 "Mint more tokens: swift run courier token --secret \(DevelopmentToken.hexString(secret)) --sub alice --publish 'chat.>' --subscribe 'chat.>'",
             ]
         }
