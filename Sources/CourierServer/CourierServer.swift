@@ -67,6 +67,22 @@ public final class CourierServer: Sendable {
     static func configurePipeline(_ channel: any Channel, context: ServerContext, tracker: ConnectionTracker) throws {
         let configuration = context.configuration
         let connectionID = tracker.makeID()
+        let address = channel.remoteAddress?.ipAddress
+        if let address {
+            let now = configuration.clock.now()
+            if let refusal = context.addressLimiter.withLockedValue({ $0.connectionOpened(from: address, now: now) }) {
+                let reason = refusal == .tooManyConnections
+                    ? "too many connections from \(address): at most \(Int(configuration.addressLimits.connectionsPerSecond))/s"
+                    : "too many failed handshakes from \(address): at most \(Int(configuration.addressLimits.failedHandshakesPerMinute))/min"
+                context.metrics.rejected(refusal == .tooManyConnections ? "address_connection_rate" : "address_failed_handshakes")
+                context.logger.notice("connection refused", metadata: ["address": "\(address)", "reason": "\(reason)"])
+                try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                try channel.pipeline.syncOperations.addHandler(
+                    HTTPRejectionHandler(configuration: configuration, metrics: context.metrics, logger: context.logger, forced: (.tooManyRequests, reason))
+                )
+                return
+            }
+        }
         let deadline = UpgradeDeadlineHandler(timeout: .nanoseconds(configuration.upgradeTimeout.nanoseconds)) {
             context.metrics.rejected("upgrade_timeout")
         }
@@ -94,7 +110,7 @@ public final class CourierServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(aggregator)
                     switch UpgradeDecision.decide(head, configuration: configuration) {
                     case .courier(let version):
-                        let handler = ServerConnectionHandler(server: context, version: version, connectionID: connectionID)
+                        let handler = ServerConnectionHandler(server: context, version: version, connectionID: connectionID, address: address)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
                         tracker.add(connectionID, .init(

@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     /// Credit advertised in the HandshakeResponse.
     public var creditMessages: UInt32
     public var creditBytes: UInt32
+    /// Per connection: incoming data messages and bytes per second.
+    public var rateLimits: RateLimiter.Limits
+    /// Per client address: new connections per second, failed handshakes per minute.
+    public var addressLimits: AddressLimiter.Limits
     public var eventLoopThreads: Int
     public var clock: ServerClock
 
@@ -49,6 +53,7 @@ public struct ServerConfiguration: Sendable {
         heartbeatInterval: Duration = .seconds(15), resumeWindow: Duration = .seconds(120),
         resumeTokenLifetime: Duration = .seconds(86_400), replayLimits: OutboundReliability.Limits = .init(),
         creditMessages: UInt32 = 4_096, creditBytes: UInt32 = 8 << 20,
+        rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
         eventLoopThreads: Int = System.coreCount, clock: ServerClock = .system
     ) {
         self.host = host
@@ -71,6 +76,8 @@ public struct ServerConfiguration: Sendable {
         self.replayLimits = replayLimits
         self.creditMessages = creditMessages
         self.creditBytes = creditBytes
+        self.rateLimits = rateLimits
+        self.addressLimits = addressLimits
         self.eventLoopThreads = eventLoopThreads
         self.clock = clock
     }

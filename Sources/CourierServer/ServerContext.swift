@@ -1,4 +1,6 @@
 import CourierAuth
+import CourierSession
+import NIOConcurrencyHelpers
 import CourierWire
 import Logging
 import Metrics
@@ -11,6 +13,7 @@ final class ServerContext: Sendable {
     let registry: SessionRegistry
     let metrics: ServerMetrics
     let logger: Logger
+    let addressLimiter: NIOLockedValueBox<AddressLimiter>
 
     init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, logger: Logger) {
         self.configuration = configuration
@@ -19,6 +22,14 @@ final class ServerContext: Sendable {
         self.registry = SessionRegistry(resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits)
         self.metrics = ServerMetrics()
         self.logger = logger
+        self.addressLimiter = NIOLockedValueBox(AddressLimiter(limits: configuration.addressLimits))
+    }
+
+    /// A handshake from `address` failed: it counts against the address's budget.
+    func handshakeFailed(from address: String?) {
+        guard let address else { return }
+        let now = configuration.clock.now()
+        addressLimiter.withLockedValue { $0.handshakeFailed(from: address, now: now) }
     }
 
     var authMethods: Challenge.AuthMethods {

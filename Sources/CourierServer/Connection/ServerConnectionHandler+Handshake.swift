@@ -26,6 +26,7 @@ extension ServerConnectionHandler {
         case .failure(let failure):
             logger.notice("authentication failed", metadata: ["code": "\(failure.code)", "reason": "\(failure.reason)"])
             server.metrics.handshake(outcome: "failed", reason: failure.code.name)
+            server.handshakeFailed(from: address)
             if let violation = machine.authenticationFailed(code: failure.code, reason: failure.reason) {
                 perform(violation: violation)
             }

@@ -43,10 +43,18 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var detaching: ReliableSession?
     var detachOverflowed = false
 
-    init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64) {
+    /// The client's IP address, for per-address limits.
+    let address: String?
+    var rateLimiter: RateLimiter
+    /// Messages dropped by the rate limit in the current read batch.
+    var drops = Drops()
+
+    init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64, address: String? = nil) {
         self.server = server
         self.version = version
         self.connectionID = connectionID
+        self.address = address
+        self.rateLimiter = RateLimiter(limits: server.configuration.rateLimits, now: server.configuration.clock.now())
         var logger = server.logger
         logger[metadataKey: "connection"] = "\(connectionID)"
         self.logger = logger
@@ -115,6 +123,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     func channelReadComplete(context: ChannelHandlerContext) {
         inRead = false
+        reportDrops()
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
         flush()
         updateTimer()
@@ -155,7 +164,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         case .authenticate(let handshake):
             authenticate(handshake)
         case .deliver(let message):
-            route(message)
+            if admit(message) { route(message) }
         case .send(let message):
             enqueue(message)
         case .peerClosed(let close):
@@ -319,7 +328,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         switch machine.tick(now: now) {
         case .none: break
         case .send(let message): enqueue(message)
-        case .close(let violation): perform(violation: violation)
+        case .close(let violation):
+            if violation.close.code == .handshakeTimeout { server.handshakeFailed(from: address) }
+            perform(violation: violation)
         }
         flush()
         updateTimer()

@@ -12,12 +12,15 @@ final class HTTPRejectionHandler: ChannelInboundHandler, RemovableChannelHandler
     let configuration: ServerConfiguration
     let metrics: ServerMetrics
     let logger: Logger
+    /// Refuse every request with this status and reason (e.g. 429 for an address over its limits).
+    let forced: (HTTPResponseStatus, String)?
     private var head: HTTPRequestHead?
 
-    init(configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger) {
+    init(configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger, forced: (HTTPResponseStatus, String)? = nil) {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        self.forced = forced
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -34,17 +37,19 @@ final class HTTPRejectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func respond(context: ChannelHandlerContext, to head: HTTPRequestHead) {
-        let (status, reason): (HTTPResponseStatus, String)
+        var (status, reason): (HTTPResponseStatus, String)
         switch UpgradeDecision.decide(head, configuration: configuration) {
         case .reject(let s, let r): (status, reason) = (s, r)
         case .courier, .echo: (status, reason) = (.badRequest, "invalid WebSocket upgrade request (check Sec-WebSocket-Key and Sec-WebSocket-Version: 13)")
         }
+        if let forced { (status, reason) = forced }
         logger.info("HTTP request refused", metadata: ["status": "\(status.code)", "reason": "\(reason)", "uri": "\(head.uri)"])
         metrics.rejected("http_\(status.code)")
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
         headers.add(name: "Content-Length", value: String(reason.utf8.count + 1))
         headers.add(name: "Connection", value: "close")
+        if status == .tooManyRequests { headers.add(name: "Retry-After", value: "1") }
         if status == .upgradeRequired {
             headers.add(name: "Upgrade", value: "websocket")
             headers.add(name: "Sec-WebSocket-Protocol", value: configuration.versions.map(\.subprotocol).joined(separator: ", "))

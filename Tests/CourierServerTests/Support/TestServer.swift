@@ -23,7 +23,8 @@ struct TestServer {
         heartbeat: Duration = .seconds(15), handshakeTimeout: Duration = .seconds(10), upgradeTimeout: Duration = .seconds(10),
         resumeWindow: Duration = .seconds(120), maxMessageBytes: Int = 1 << 20,
         replayLimits: CourierSession.OutboundReliability.Limits = .init(), clock: ServerClock = .system,
-        allowedOrigins: Set<String> = [], echoPath: String? = nil
+        allowedOrigins: Set<String> = [], echoPath: String? = nil,
+        rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init()
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -35,7 +36,8 @@ struct TestServer {
         let configuration = ServerConfiguration(
             host: "127.0.0.1", port: 0, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
-            heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits, eventLoopThreads: 2, clock: clock
+            heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits,
+            rateLimits: rateLimits, addressLimits: addressLimits, eventLoopThreads: 2, clock: clock
         )
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()

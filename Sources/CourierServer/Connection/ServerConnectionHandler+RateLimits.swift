@@ -1,0 +1,66 @@
+import CourierSession
+import CourierWire
+import Logging
+
+/// Per-connection rate limits on incoming data (`docs/PROTOCOL.md` §18). A message over
+/// the limit is numbered and acknowledged like any other (so reliable delivery stays
+/// consistent) but not routed, and the client is told exactly which: one Error 400 per
+/// read batch naming the dropped sequences. Still over the limit after
+/// `strikesBeforeClose` windows in a row: Error 400, Close 1008.
+extension ServerConnectionHandler {
+    struct Drops {
+        var count = 0
+        /// Dropped reliable sequences, as contiguous ranges.
+        var ranges: [ClosedRange<UInt32>] = []
+
+        mutating func add(_ sequence: UInt32) {
+            if let last = ranges.last, SequenceResolver.successor(of: last.upperBound) == sequence, sequence > last.upperBound {
+                ranges[ranges.count - 1] = last.lowerBound...sequence
+            } else {
+                ranges.append(sequence...sequence)
+            }
+        }
+    }
+
+    /// Whether `message` may be routed.
+    func admit(_ message: CourierMessage) -> Bool {
+        let bytes: Int
+        switch message.body {
+        case .textData, .binaryData, .deltaUpdate: bytes = payloadBytes(message)
+        default: return true  // subscriptions and window updates are not data
+        }
+        switch rateLimiter.admit(bytes: bytes, now: now) {
+        case .accept:
+            return true
+        case .drop:
+            server.metrics.rejected("rate_limited")
+            drops.count += 1
+            if let sequence = message.header.sequence { drops.add(sequence) }
+            return false
+        case .close:
+            server.metrics.rejected("rate_limited_close")
+            logger.notice("closing a connection that stays over its rate limit", metadata: ["dropped": "\(rateLimiter.droppedTotal)"])
+            reportDrops()
+            perform(violation: Violation(
+                error: ErrorMessage(code: .rateLimited, message: "still over the rate limit after \(server.configuration.rateLimits.strikesBeforeClose) windows; \(rateLimiter.droppedTotal) messages dropped in all"),
+                close: Close(code: .policyViolation, reason: "rate limit exceeded")
+            ))
+            return false
+        }
+    }
+
+    /// At the end of a read batch: one Error for everything dropped in it.
+    func reportDrops() {
+        guard drops.count > 0 else { return }
+        let limits = server.configuration.rateLimits
+        var text = "rate limit (\(Int(limits.messagesPerSecond)) messages/s, \(Int(limits.bytesPerSecond)) bytes/s): dropped \(drops.count) message(s)"
+        var reference = ErrorMessage.Reference.none
+        if let first = drops.ranges.first {
+            let shown = drops.ranges.prefix(8).map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            text += "; reliable sequences " + shown.joined(separator: ",") + (drops.ranges.count > 8 ? ",…" : "")
+            reference = .sequence(first.lowerBound)
+        }
+        channelError(.rateLimited, reference, text)
+        drops = Drops()
+    }
+}
