@@ -40,3 +40,14 @@ public struct Subscription: Hashable, Sendable {
         self.recovery = recovery
     }
 }
+
+/// A place in a topic's history: its epoch and the offset of the next message wanted.
+public struct HistoryPosition: Hashable, Sendable {
+    public var epoch: UInt64
+    public var offset: UInt64
+
+    public init(epoch: UInt64, offset: UInt64) {
+        self.epoch = epoch
+        self.offset = offset
+    }
+}

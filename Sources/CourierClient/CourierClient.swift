@@ -125,6 +125,13 @@ public final class CourierClient: Sendable {
         try await onLoop { $0.subscribe(pattern) }
     }
 
+    /// Subscribes to a topic and first receives, in order, every message of its history
+    /// from `position` on (`subscription.recovery == .recovered`), or learns that they
+    /// are no longer kept (`.failed`: some may have been missed).
+    public func subscribe(_ pattern: String, from position: HistoryPosition) async throws(CourierClientError) -> Subscription {
+        try await onLoop { $0.subscribe(pattern, from: position) }
+    }
+
     /// Ends a subscription (returns once the Unsubscribe is queued).
     public func unsubscribe(_ subscription: Subscription) async throws(CourierClientError) {
         try await onLoop { $0.unsubscribe(channel: subscription.channel) }

@@ -27,6 +27,10 @@ public struct IncomingMessage: Hashable, Sendable {
     public var timestamp: UInt64?
     /// Present on a DeltaUpdate.
     public var delta: Delta?
+    /// The message's offset in its topic's history, for a message delivered on a
+    /// literal subscription of a topic with history (`docs/PROTOCOL.md` §16.1). Resume a
+    /// subscription after it with `HistoryPosition(epoch: subscription.epoch, offset: offset + 1)`.
+    public var offset: UInt64?
 
     public init(
         type: MessageType, route: Route, topic: String? = nil, payload: ByteBuffer, sequence: UInt32? = nil,

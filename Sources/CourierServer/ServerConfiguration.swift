@@ -36,6 +36,10 @@ public struct ServerConfiguration: Sendable {
     /// Credit advertised in the HandshakeResponse.
     public var creditMessages: UInt32
     public var creditBytes: UInt32
+    /// Recent messages kept per topic for recovery (nil: no history).
+    public var history: TopicHistory.Limits?
+    /// Most topics with a history (the oldest is forgotten first).
+    public var maxHistoryTopics: Int
     /// Per connection: incoming data messages and bytes per second.
     public var rateLimits: RateLimiter.Limits
     /// Per client address: new connections per second, failed handshakes per minute.
@@ -53,6 +57,7 @@ public struct ServerConfiguration: Sendable {
         heartbeatInterval: Duration = .seconds(15), resumeWindow: Duration = .seconds(120),
         resumeTokenLifetime: Duration = .seconds(86_400), replayLimits: OutboundReliability.Limits = .init(),
         creditMessages: UInt32 = 4_096, creditBytes: UInt32 = 8 << 20,
+        history: TopicHistory.Limits? = .init(), maxHistoryTopics: Int = 1_000,
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
         eventLoopThreads: Int = System.coreCount, clock: ServerClock = .system
     ) {
@@ -76,6 +81,8 @@ public struct ServerConfiguration: Sendable {
         self.replayLimits = replayLimits
         self.creditMessages = creditMessages
         self.creditBytes = creditBytes
+        self.history = history
+        self.maxHistoryTopics = maxHistoryTopics
         self.rateLimits = rateLimits
         self.addressLimits = addressLimits
         self.eventLoopThreads = eventLoopThreads

@@ -19,7 +19,10 @@ final class ServerContext: Sendable {
         self.configuration = configuration
         self.authenticator = authenticator
         self.resumeTokens = resumeTokens
-        self.registry = SessionRegistry(resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits)
+        self.registry = SessionRegistry(
+            resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits,
+            historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics
+        )
         self.metrics = ServerMetrics()
         self.logger = logger
         self.addressLimiter = NIOLockedValueBox(AddressLimiter(limits: configuration.addressLimits))

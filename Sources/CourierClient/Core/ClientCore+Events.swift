@@ -59,6 +59,8 @@ extension ClientCore: ConnectionHandlerDelegate {
         switch message.body {
         case .subscribeResult(let result):
             guard let waiter = subscribeWaiters.removeValue(forKey: result.requestID) else { return }
+            if !waiter.pattern.contains("*") && !waiter.pattern.contains(">") { aliases[result.channel] = waiter.pattern }
+            if result.epoch != 0 { channelOffsets[result.channel] = result.offset }
             waiter.promise.succeed(Subscription(
                 pattern: waiter.pattern, channel: result.channel, epoch: result.epoch, offset: result.offset, recovery: result.recovery
             ))
@@ -66,7 +68,13 @@ extension ClientCore: ConnectionHandlerDelegate {
             // Credit-based flow control is not implemented yet; the grant is ignored.
             break
         default:
-            if let incoming = IncomingMessage(message, topic: topic(for:)) { inbox.append(incoming) }
+            if var incoming = IncomingMessage(message, topic: topic(for:)) {
+                if case .channel(let alias) = incoming.route, let next = channelOffsets[alias] {
+                    incoming.offset = next
+                    channelOffsets[alias] = next + 1
+                }
+                inbox.append(incoming)
+            }
         }
     }
 

@@ -62,7 +62,7 @@ extension ClientCore {
         }
     }
 
-    func subscribe(_ pattern: String) -> EventLoopFuture<Subscription> {
+    func subscribe(_ pattern: String, from position: HistoryPosition? = nil) -> EventLoopFuture<Subscription> {
         if let error = refusal { return loop.makeFailedFuture(error) }
         guard !pattern.isEmpty, pattern.utf8.count <= FieldLimits.pattern else {
             return loop.makeFailedFuture(CourierClientError.invalidDestination("pattern must be 1 to \(FieldLimits.pattern) bytes"))
@@ -70,7 +70,8 @@ extension ClientCore {
         let requestID = nextRequestID()
         let promise = loop.makePromise(of: Subscription.self)
         subscribeWaiters[requestID] = SubscribeWaiter(pattern: pattern, promise: promise)
-        let message = CourierMessage(body: .subscribe(Subscribe(requestID: requestID, pattern: pattern)))
+        let recover = position.map { Subscribe.Recover(epoch: $0.epoch, offset: $0.offset) }
+        let message = CourierMessage(body: .subscribe(Subscribe(requestID: requestID, pattern: pattern, recover: recover)))
         let queued = send(message, reliable: false, bodyBytes: 0, payloadBytes: 0, awaitAcknowledgement: false)
         queued.assumeIsolated().whenFailure { error in
             self.subscribeWaiters.removeValue(forKey: requestID)?.promise.fail(error)

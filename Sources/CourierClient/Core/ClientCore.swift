@@ -83,6 +83,8 @@ final class ClientCore {
     var lastRequestID: UInt32 = 0
     /// Channel aliases the server bound to topics in this session (§7.8).
     var aliases: [UInt32: String] = [:]
+    /// The offset the next message on each history channel will have (§16.1).
+    var channelOffsets: [UInt32: UInt64] = [:]
     var serverMaxMessageBytes: Int?
     /// Messages delivered during the current read batch, handed on at its end.
     var inbox: [IncomingMessage] = []

@@ -66,13 +66,7 @@ extension ServerConnectionHandler {
             server.metrics.rejected("publish_denied")
             return channelError(.publishDenied, reference, "user \(principal.userID) may not publish to \(topic)")
         }
-        let bytes = payloadBytes(message)
-        let reliable = message.header.isReliable
-        for subscriber in server.registry.subscribers(of: topic) {
-            let pattern = server.registry.pattern(of: subscriber.session, alias: subscriber.alias)
-            let route: Route = pattern?.isLiteral == true ? .channel(subscriber.alias) : .topic(topic)
-            server.registry.deliver(to: subscriber.session, outgoing(message, route: route), reliable: reliable, bytes: bytes)
-        }
+        server.registry.publish(topic: topic, outgoing(message, route: .topic(topic)), reliable: message.header.isReliable, bytes: payloadBytes(message), now: now)
     }
 
     func subscribe(_ request: Subscribe, sessionID: UInt64, principal: Principal) {
@@ -86,12 +80,19 @@ extension ServerConnectionHandler {
             server.metrics.rejected("subscribe_denied")
             return channelError(.subscribeDenied, .request(request.requestID), "user \(principal.userID) may not subscribe to \(request.pattern)")
         }
-        guard let alias = server.registry.subscribe(sessionID: sessionID, pattern: pattern, maxSubscriptions: server.configuration.maxSubscriptionsPerConnection) else {
+        guard let outcome = server.registry.subscribe(
+            sessionID: sessionID, pattern: pattern, maxSubscriptions: server.configuration.maxSubscriptionsPerConnection,
+            recover: request.recover, now: now
+        ) else {
             return channelError(.tooManySubscriptions, .request(request.requestID), "limit of \(server.configuration.maxSubscriptionsPerConnection) subscriptions reached")
         }
-        // Topic history arrives with the routing issue: a recovery request fails explicitly.
-        let recovery: SubscribeResult.Recovery = request.recover == nil ? .notRequested : .failed
-        enqueue(CourierMessage(body: .subscribeResult(SubscribeResult(requestID: request.requestID, channel: alias, epoch: 0, offset: 0, recovery: recovery))))
+        enqueue(CourierMessage(body: .subscribeResult(SubscribeResult(
+            requestID: request.requestID, channel: outcome.alias, epoch: outcome.epoch, offset: outcome.offset, recovery: outcome.recovery
+        ))))
+        // What the client missed goes first; live messages reach this loop only after this returns.
+        for missed in outcome.missed {
+            deliverFromRouter(SessionRegistry.routed(missed, .channel(outcome.alias)), reliable: true, bytes: payloadBytes(missed))
+        }
     }
 
     /// The copy of a client's message that goes to recipients: same payload (shared

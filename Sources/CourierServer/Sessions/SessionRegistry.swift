@@ -44,6 +44,9 @@ final class SessionRegistry: Sendable {
         var exact: [String: [UInt64: UInt32]] = [:]
         /// Wildcard subscriptions.
         var wildcards: [UInt64: [UInt32: TopicPattern]] = [:]
+        /// Topic histories, and the order topics got one (for eviction).
+        var histories: [String: TopicHistory] = [:]
+        var historyOrder: [String] = []
         /// Recently expired sessions, so a late resume says `expired`, not `unknown_session`.
         var expired: Set<UInt64> = []
         var expiredOrder: [UInt64] = []
@@ -51,12 +54,17 @@ final class SessionRegistry: Sendable {
 
     let resumeWindow: Duration
     let replayLimits: OutboundReliability.Limits
-    private let state = NIOLockedValueBox(State())
+    /// Topic history (nil: no history).
+    let historyLimits: TopicHistory.Limits?
+    let maxHistoryTopics: Int
+    let state = NIOLockedValueBox(State())
     static let expiredMemory = 65_536
 
-    init(resumeWindow: Duration, replayLimits: OutboundReliability.Limits) {
+    init(resumeWindow: Duration, replayLimits: OutboundReliability.Limits, historyLimits: TopicHistory.Limits? = nil, maxHistoryTopics: Int = 10_000) {
         self.resumeWindow = resumeWindow
         self.replayLimits = replayLimits
+        self.historyLimits = historyLimits
+        self.maxHistoryTopics = maxHistoryTopics
     }
 
     var count: Int { state.withLockedValue { $0.sessions.count } }
@@ -182,29 +190,29 @@ final class SessionRegistry: Sendable {
     /// Delivers to one session wherever it is. `message` carries its route already.
     @discardableResult
     func deliver(to sessionID: UInt64, _ message: CourierMessage, reliable: Bool, bytes: Int) -> DeliveryResult {
-        let known: Bool = state.withLockedValue { state in
-            guard var entry = state.sessions[sessionID] else { return false }
-            switch entry.attachment {
-            case .attached(let mailbox):
-                // Queued while holding the lock, so it is ahead of any detach that follows.
-                mailbox.eventLoop.execute { mailbox.deliver(message, reliable, bytes) }
-                return true
-            case .handingOver(var pending):
-                guard reliable else { return true }  // unreliable messages are not kept for absent clients
-                pending.append(Pending(message: message, bytes: bytes))
-                entry.attachment = .handingOver(pending: pending)
-                state.sessions[sessionID] = entry
-                return true
-            case .detached(var detached):
-                guard reliable else { return true }
-                var numbered = message
-                if case .bufferFull = detached.reliable.outbound.assign(&numbered, bytes: bytes) { detached.overflowed = true }
-                entry.attachment = .detached(detached)
-                state.sessions[sessionID] = entry
-                return true
-            }
+        state.withLockedValue { Self.deliver(&$0, to: sessionID, message, reliable: reliable, bytes: bytes) } ? .sent : .unknownSession
+    }
+
+    /// The delivery itself, under the lock. For an attached session the hop to its
+    /// event loop is queued while holding the lock, so it is ahead of any detach.
+    static func deliver(_ state: inout State, to sessionID: UInt64, _ message: CourierMessage, reliable: Bool, bytes: Int) -> Bool {
+        guard var entry = state.sessions[sessionID] else { return false }
+        switch entry.attachment {
+        case .attached(let mailbox):
+            mailbox.eventLoop.execute { mailbox.deliver(message, reliable, bytes) }
+        case .handingOver(var pending):
+            guard reliable else { return true }  // unreliable messages are not kept for absent clients
+            pending.append(Pending(message: message, bytes: bytes))
+            entry.attachment = .handingOver(pending: pending)
+            state.sessions[sessionID] = entry
+        case .detached(var detached):
+            guard reliable else { return true }
+            var numbered = message
+            if case .bufferFull = detached.reliable.outbound.assign(&numbered, bytes: bytes) { detached.overflowed = true }
+            entry.attachment = .detached(detached)
+            state.sessions[sessionID] = entry
         }
-        return known ? .sent : .unknownSession
+        return true
     }
 
     func sessions(ofUser user: String) -> [UInt64] {
@@ -213,60 +221,5 @@ final class SessionRegistry: Sendable {
 
     func principal(of sessionID: UInt64) -> Principal? {
         state.withLockedValue { $0.sessions[sessionID]?.principal }
-    }
-
-    // MARK: Subscriptions
-
-    /// Subscribes `sessionID` to `pattern`; returns the channel alias deliveries use.
-    func subscribe(sessionID: UInt64, pattern: TopicPattern, maxSubscriptions: Int) -> UInt32? {
-        state.withLockedValue { state in
-            guard var entry = state.sessions[sessionID], entry.subscriptions.count < maxSubscriptions else { return nil }
-            if let existing = entry.subscriptions.first(where: { $0.value == pattern })?.key { return existing }
-            let alias = entry.nextAlias
-            entry.nextAlias = alias == .max ? 1 : alias + 1
-            entry.subscriptions[alias] = pattern
-            state.sessions[sessionID] = entry
-            if pattern.isLiteral {
-                state.exact[pattern.text, default: [:]][sessionID] = alias
-            } else {
-                state.wildcards[sessionID, default: [:]][alias] = pattern
-            }
-            return alias
-        }
-    }
-
-    func unsubscribe(sessionID: UInt64, alias: UInt32) -> Bool {
-        state.withLockedValue { state in
-            guard var entry = state.sessions[sessionID], let pattern = entry.subscriptions.removeValue(forKey: alias) else { return false }
-            state.sessions[sessionID] = entry
-            if pattern.isLiteral {
-                state.exact[pattern.text]?[sessionID] = nil
-                if state.exact[pattern.text]?.isEmpty == true { state.exact[pattern.text] = nil }
-            } else {
-                state.wildcards[sessionID]?[alias] = nil
-            }
-            return true
-        }
-    }
-
-    func pattern(of sessionID: UInt64, alias: UInt32) -> TopicPattern? {
-        state.withLockedValue { $0.sessions[sessionID]?.subscriptions[alias] }
-    }
-
-    func subscriptionCount(of sessionID: UInt64) -> Int {
-        state.withLockedValue { $0.sessions[sessionID]?.subscriptions.count ?? 0 }
-    }
-
-    /// Every (session, alias) whose subscription matches `topic`.
-    func subscribers(of topic: String) -> [(session: UInt64, alias: UInt32)] {
-        state.withLockedValue { state in
-            var result = (state.exact[topic] ?? [:]).map { (session: $0.key, alias: $0.value) }
-            for (session, patterns) in state.wildcards {
-                for (alias, pattern) in patterns where pattern.matches(topic) {
-                    result.append((session: session, alias: alias))
-                }
-            }
-            return result
-        }
     }
 }

@@ -24,7 +24,8 @@ struct TestServer {
         resumeWindow: Duration = .seconds(120), maxMessageBytes: Int = 1 << 20,
         replayLimits: CourierSession.OutboundReliability.Limits = .init(), clock: ServerClock = .system,
         allowedOrigins: Set<String> = [], echoPath: String? = nil,
-        rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init()
+        rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
+        history: TopicHistory.Limits? = .init()
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -37,7 +38,7 @@ struct TestServer {
             host: "127.0.0.1", port: 0, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
             heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits,
-            rateLimits: rateLimits, addressLimits: addressLimits, eventLoopThreads: 2, clock: clock
+            history: history, rateLimits: rateLimits, addressLimits: addressLimits, eventLoopThreads: 2, clock: clock
         )
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()

@@ -1,0 +1,110 @@
+import CourierSession
+import CourierWire
+import DequeModule
+import NIOCore
+
+/// The recent messages of one topic (`docs/PROTOCOL.md` §16.1): a ring bounded in
+/// count and age, numbered by offsets within an epoch. A client that saw offsets up to
+/// `n` of an epoch resubscribes from `n + 1` and gets what it missed, or learns
+/// explicitly that it cannot (`recovery = failed`).
+public struct TopicHistory: Sendable {
+    public struct Limits: Hashable, Sendable {
+        public var maxMessages: Int
+        public var maxBytes: Int
+        public var maxAge: Duration
+
+        public init(maxMessages: Int = 100, maxBytes: Int = 256 * 1_024, maxAge: Duration = .seconds(300)) {
+            precondition(maxMessages > 0 && maxBytes > 0 && maxAge > .zero, "history limits must be positive")
+            self.maxMessages = maxMessages
+            self.maxBytes = maxBytes
+            self.maxAge = maxAge
+        }
+    }
+
+    struct Entry: Sendable {
+        var offset: UInt64
+        var at: SessionInstant
+        var message: CourierMessage
+        var bytes: Int
+    }
+
+    let epoch: UInt64
+    let limits: Limits
+    /// The offset the next message will get.
+    private(set) var nextOffset: UInt64 = 1
+    private(set) var entries = Deque<Entry>()
+    private(set) var bytes = 0
+
+    init(epoch: UInt64, limits: Limits) {
+        self.epoch = epoch
+        self.limits = limits
+    }
+
+    /// Keeps `message` (its payload copied into storage of its own, so the history
+    /// never pins a whole read buffer) and returns its offset.
+    mutating func append(_ message: CourierMessage, now: SessionInstant) -> UInt64 {
+        let offset = nextOffset
+        nextOffset += 1
+        let compacted = Self.compacted(message)
+        let size = Self.payloadSize(compacted)
+        entries.append(Entry(offset: offset, at: now, message: compacted, bytes: size))
+        bytes += size
+        prune(now: now)
+        return offset
+    }
+
+    mutating func prune(now: SessionInstant) {
+        while let first = entries.first,
+              entries.count > limits.maxMessages || bytes > limits.maxBytes || now.since(first.at) > limits.maxAge {
+            bytes -= first.bytes
+            entries.removeFirst()
+        }
+    }
+
+    enum Recovery {
+        case recovered([CourierMessage])
+        case failed
+    }
+
+    /// The messages from `offset` on, if all of them are still here.
+    mutating func messages(from offset: UInt64, epoch: UInt64, now: SessionInstant) -> Recovery {
+        prune(now: now)
+        guard epoch == self.epoch else { return .failed }
+        let oldest = entries.first?.offset ?? nextOffset
+        guard offset >= oldest, offset <= nextOffset else { return .failed }
+        return .recovered(entries.filter { $0.offset >= offset }.map(\.message))
+    }
+
+    static func payloadSize(_ message: CourierMessage) -> Int {
+        switch message.body {
+        case .textData(let data), .binaryData(let data): return data.payload.readableBytes
+        case .deltaUpdate(let update): return update.payload.readableBytes
+        default: return 0
+        }
+    }
+
+    static func compacted(_ message: CourierMessage) -> CourierMessage {
+        var copy = message
+        switch copy.body {
+        case .textData(var data):
+            data.payload = ByteBuffer(buffer: data.payload)
+            copy.body = .textData(data)
+        case .binaryData(var data):
+            data.payload = ByteBuffer(buffer: data.payload)
+            copy.body = .binaryData(data)
+        case .deltaUpdate(var update):
+            update.payload = ByteBuffer(buffer: update.payload)
+            copy.body = .deltaUpdate(update)
+        default:
+            break
+        }
+        return copy
+    }
+}
+
+extension ByteBuffer {
+    /// A copy of `buffer`'s readable bytes in storage of its own.
+    init(buffer: ByteBuffer) {
+        self.init(bytes: buffer.readableBytesView)
+    }
+}
