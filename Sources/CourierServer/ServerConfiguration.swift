@@ -36,6 +36,11 @@ public struct ServerConfiguration: Sendable {
     /// Credit advertised in the HandshakeResponse.
     public var creditMessages: UInt32
     public var creditBytes: UInt32
+    /// Outbound bytes queued for one connection above which it counts as unable to keep
+    /// up: unreliable deliveries to it are dropped (and counted) and the server stops
+    /// reading from it until it drains below `outboundLowWater`.
+    public var outboundHighWater: Int
+    public var outboundLowWater: Int
     /// Recent messages kept per topic for recovery (nil: no history).
     public var history: TopicHistory.Limits?
     /// Most topics with a history (the oldest is forgotten first).
@@ -57,6 +62,7 @@ public struct ServerConfiguration: Sendable {
         heartbeatInterval: Duration = .seconds(15), resumeWindow: Duration = .seconds(120),
         resumeTokenLifetime: Duration = .seconds(86_400), replayLimits: OutboundReliability.Limits = .init(),
         creditMessages: UInt32 = 4_096, creditBytes: UInt32 = 8 << 20,
+        outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
         history: TopicHistory.Limits? = .init(), maxHistoryTopics: Int = 1_000,
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
         eventLoopThreads: Int = System.coreCount, clock: ServerClock = .system
@@ -81,6 +87,9 @@ public struct ServerConfiguration: Sendable {
         self.replayLimits = replayLimits
         self.creditMessages = creditMessages
         self.creditBytes = creditBytes
+        precondition(outboundLowWater > 0 && outboundLowWater < outboundHighWater, "need 0 < outboundLowWater < outboundHighWater")
+        self.outboundHighWater = outboundHighWater
+        self.outboundLowWater = outboundLowWater
         self.history = history
         self.maxHistoryTopics = maxHistoryTopics
         self.rateLimits = rateLimits

@@ -134,6 +134,12 @@ extension ServerConnectionHandler {
             }
             return
         }
+        if !reliable, let context = channelContext, !context.channel.isWritable {
+            // The client cannot keep up: drop (and count) rather than queue without bound.
+            slowDrops += 1
+            server.metrics.rejected("slow_consumer_drop")
+            return
+        }
         switch machine.send(message, reliable: reliable, bytes: bytes) {
         case .send(let numbered)?:
             enqueue(numbered)
@@ -148,5 +154,19 @@ extension ServerConnectionHandler {
         case nil:
             server.registry.deliver(to: id, message, reliable: reliable, bytes: bytes)
         }
+    }
+}
+
+extension ServerConnectionHandler {
+    /// The gap notice: how many unreliable messages were dropped while the connection
+    /// could not keep up (§16.2). Sent as a control message, ahead of data.
+    func reportSlowDrops() {
+        guard slowDrops > 0 else { return }
+        let count = slowDrops
+        slowDrops = 0
+        logger.info("slow consumer caught up", metadata: ["dropped": "\(count)"])
+        enqueue(CourierMessage(body: .error(ErrorMessage(
+            code: .messagesDropped, message: "\(count) unreliable messages dropped while this connection could not keep up"
+        ))))
     }
 }

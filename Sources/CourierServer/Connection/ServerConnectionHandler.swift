@@ -48,6 +48,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var rateLimiter: RateLimiter
     /// Messages dropped by the rate limit in the current read batch.
     var drops = Drops()
+    /// Unreliable deliveries dropped while the connection could not keep up (not yet reported).
+    var slowDrops = 0
 
     init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64, address: String? = nil) {
         self.server = server
@@ -127,6 +129,20 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
         flush()
         updateTimer()
+    }
+
+    /// Backpressure (`docs/PROTOCOL.md` §16.2): while the client cannot drain what we
+    /// write, stop reading from it; when it can again, report what was dropped.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        let writable = context.channel.isWritable
+        context.channel.setOption(.autoRead, value: writable).whenComplete { _ in }
+        if writable {
+            reportSlowDrops()
+            context.read()
+        } else {
+            server.metrics.rejected("outbound_backpressure")
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
@@ -216,7 +232,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     /// `maxOutboundBatchBytes` (the last message of each without a length) and flushes once.
     func flush() {
         guard !pending.isEmpty, let context = channelContext else { return }
-        var buffer = context.channel.allocator.buffer(capacity: 256)
+        var buffer = Self.frameBuffer(context)
         var count = 0
         for index in pending.indices {
             var message = pending[index]
@@ -231,13 +247,22 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             count += 1
             if !last && buffer.readableBytes >= server.configuration.maxOutboundBatchBytes {
                 writeFrame(buffer, context: context)
-                buffer = context.channel.allocator.buffer(capacity: 256)
+                buffer = Self.frameBuffer(context)
             }
         }
         pending.removeAll(keepingCapacity: true)
         if buffer.readableBytes > 0 { writeFrame(buffer, context: context) }
         server.metrics.messagesOut.increment(by: count)
         context.flush()
+    }
+
+    /// A buffer for one outgoing WebSocket message, with room in front for the frame
+    /// header (NIO's encoder then writes it there instead of in a buffer of its own).
+    static func frameBuffer(_ context: ChannelHandlerContext) -> ByteBuffer {
+        var buffer = context.channel.allocator.buffer(capacity: 256)
+        buffer.moveWriterIndex(forwardBy: 14)
+        buffer.moveReaderIndex(forwardBy: 14)
+        return buffer
     }
 
     func writeFrame(_ buffer: ByteBuffer, context: ChannelHandlerContext) {

@@ -24,10 +24,12 @@ final class RawWebSocket: Sendable {
     }
 
     /// Connects and upgrades, offering `subprotocols`.
-    static func connect(port: Int, group: any EventLoopGroup, subprotocols: [String] = ["courier.v2"], path: String = "/", maxFrameSize: Int = 1 << 24) async throws -> RawWebSocket {
+    static func connect(port: Int, group: any EventLoopGroup, subprotocols: [String] = ["courier.v2"], path: String = "/", maxFrameSize: Int = 1 << 24, receiveBuffer: Int? = nil) async throws -> RawWebSocket {
         let (stream, continuation) = AsyncStream<Event>.makeStream()
         let upgraded = group.next().makePromise(of: String?.self)
-        let bootstrap = ClientBootstrap(group: group).channelInitializer { channel in
+        var bootstrap = ClientBootstrap(group: group)
+        if let receiveBuffer { bootstrap = bootstrap.channelOption(.socketOption(.so_rcvbuf), value: SocketOptionValue(receiveBuffer)) }
+        bootstrap = bootstrap.channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 let request = InitialRequestHandler(path: path, port: port, subprotocols: subprotocols)
                 let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: maxFrameSize, upgradePipelineHandler: { channel, response in
@@ -68,6 +70,12 @@ final class RawWebSocket: Sendable {
 
     func close() async {
         try? await channel.close()
+    }
+
+    /// Stops (or resumes) reading from the socket: a client that cannot keep up.
+    func reading(_ on: Bool) async throws {
+        try await channel.setOption(.autoRead, value: on).get()
+        if on { channel.read() }
     }
 }
 

@@ -25,7 +25,7 @@ struct TestServer {
         replayLimits: CourierSession.OutboundReliability.Limits = .init(), clock: ServerClock = .system,
         allowedOrigins: Set<String> = [], echoPath: String? = nil,
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
-        history: TopicHistory.Limits? = .init()
+        history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -38,6 +38,7 @@ struct TestServer {
             host: "127.0.0.1", port: 0, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
             heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits,
+            outboundHighWater: outboundHighWater, outboundLowWater: outboundLowWater,
             history: history, rateLimits: rateLimits, addressLimits: addressLimits, eventLoopThreads: 2, clock: clock
         )
         let server = try await CourierServer(configuration: configuration, logger: logger)
