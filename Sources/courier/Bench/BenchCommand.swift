@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Courier: protocol overhead, round-trip time, resume latency.",
-        subcommands: [OverheadBench.self, RTTBench.self, ResumeBench.self]
+        subcommands: [OverheadBench.self, RTTBench.self, ResumeBench.self, FanoutBench.self]
     )
 }

@@ -1,5 +1,6 @@
 import CourierAuth
 import CourierServer
+import CourierSession
 import Foundation
 import Logging
 
@@ -11,7 +12,9 @@ struct BenchTarget {
     let token: String
     let server: CourierServer?
 
-    static func make(url: String?, token: String?, serverThreads: Int) async throws -> BenchTarget {
+    /// - Parameter forFanout: no topic history (deliveries stay unreliable, so subscribers
+    ///   need not acknowledge) and no per-address connection limit (one address, many subscribers).
+    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false) async throws -> BenchTarget {
         if let url {
             guard let token else { throw BenchError("--url needs --token") }
             guard let parsed = URLComponents(string: url), parsed.scheme == "ws", let host = parsed.host, let port = parsed.port else {
@@ -23,7 +26,12 @@ struct BenchTarget {
         let auth = try AuthConfiguration(jwtKeys: [try JWTVerificationKey.hs256(secret: secret)])
         var logger = Logger(label: "courier.bench.server")
         logger.logLevel = .error
-        let configuration = ServerConfiguration(host: "127.0.0.1", port: 0, secret: secret, auth: auth, eventLoopThreads: serverThreads)
+        var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, secret: secret, auth: auth, eventLoopThreads: serverThreads)
+        if forFanout {
+            configuration.history = nil
+            configuration.addressLimits = .init(connectionsPerSecond: 1_000_000, connectionBurst: 1_000_000, failedHandshakesPerMinute: 1_000, maxAddresses: 1_000)
+            configuration.maxSubscriptionsPerConnection = 16
+        }
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()
         let token = try await DevelopmentToken.mint(secret: secret, subject: "bench", publish: [">"], subscribe: [">"], lifetime: .seconds(3_600), now: Date())

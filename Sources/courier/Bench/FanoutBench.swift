@@ -1,0 +1,104 @@
+import ArgumentParser
+import CourierInspect
+import CourierWire
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+
+/// `courier bench fanout`: one publisher, N subscribers of one topic; deliveries per
+/// second through the server (in this process, its own event-loop threads).
+struct FanoutBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fanout",
+        abstract: "Deliveries per second from one publisher to N subscribers of one topic."
+    )
+
+    @Option(help: "Subscribers.") var subscribers = 1_000
+    @Option(help: "Messages published.") var count = 1_000
+    @Option(help: "Payload bytes.") var payload = 64
+    @Option(help: "Messages per WebSocket message from the publisher.") var batch = 50
+    @Option(help: "Event loop threads of the in-process server.") var serverThreads = 1
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() async throws {
+        guard subscribers > 0, count > 0, batch > 0 else { throw ValidationError("--subscribers, --count and --batch must be positive") }
+        raiseFileLimit()
+        let target = try await BenchTarget.make(url: nil, token: nil, serverThreads: serverThreads, forFanout: true)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let received = NIOLockedValueBox(0)
+        var connections: [RawCourierConnection] = []
+        connections.reserveCapacity(subscribers)
+        var connected = 0
+        while connected < subscribers {
+            let wave = min(200, subscribers - connected)
+            try await withThrowingTaskGroup(of: RawCourierConnection.self) { tasks in
+                for _ in 0..<wave {
+                    tasks.addTask {
+                        try await RawCourierConnection.connect(host: target.host, port: target.port, token: target.token, subscribeTo: "bench.fanout", received: received, group: group)
+                    }
+                }
+                for try await connection in tasks { connections.append(connection) }
+            }
+            connected += wave
+            if !json { FileHandle.standardError.write(Data("\r  \(connected)/\(subscribers) subscribers connected".utf8)) }
+        }
+        if !json { FileHandle.standardError.write(Data("\n".utf8)) }
+        let publisher = try await RawCourierConnection.connect(host: target.host, port: target.port, token: target.token, subscribeTo: nil, received: received, group: group)
+
+        var frame = ByteBuffer()
+        let message = CourierMessage(body: .binaryData(DataMessage(route: .topic("bench.fanout"), payload: ByteBuffer(repeating: 0x66, count: payload))))
+        try MessageEncoder(version: .v2).encodeBatch(Array(repeating: message, count: batch), into: &frame)
+        let expected = subscribers * count
+        let clock = ContinuousClock()
+        let started = clock.now
+        var sent = 0
+        while sent < count {
+            let n = min(batch, count - sent)
+            var piece = frame
+            if n < batch {
+                piece = ByteBuffer()
+                try MessageEncoder(version: .v2).encodeBatch(Array(repeating: message, count: n), into: &piece)
+            }
+            try await publisher.publish(piece).get()
+            sent += n
+            // Keep the publisher at most a few batches ahead of the slowest delivery.
+            while received.withLockedValue({ $0 }) < (sent - 4 * batch) * subscribers { try await Task.sleep(for: .microseconds(200)) }
+        }
+        var last = -1
+        var stalled = clock.now
+        while true {
+            let now = received.withLockedValue { $0 }
+            if now >= expected { break }
+            if now != last { last = now; stalled = clock.now }
+            if clock.now - stalled > .seconds(5) { break }
+            try await Task.sleep(for: .microseconds(200))
+        }
+        let elapsed = clock.now - started
+        let delivered = received.withLockedValue { $0 }
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let rate = Double(delivered) / seconds
+        for connection in connections { connection.channel?.close(promise: nil) }
+        publisher.channel?.close(promise: nil)
+        try? await group.shutdownGracefully()
+        await target.stop()
+        if json {
+            print(JSONValue.object([
+                ("scenario", .string("fanout")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
+                ("payload_bytes", .number(Int64(payload))), ("subscribers", .number(Int64(subscribers))), ("messages", .number(Int64(count))),
+                ("delivered", .number(Int64(delivered))), ("expected", .number(Int64(expected))),
+                ("deliveries_per_second", .number(Int64(rate))), ("seconds", .decimal(String(format: "%.3f", seconds))),
+            ]).pretty)
+        } else {
+            print("fanout: 1 publisher → \(subscribers) subscribers, \(count) × \(payload) B, \(BuildInfo.mode) build, \(BuildInfo.cores) cores, server threads \(serverThreads)")
+            print("  delivered \(delivered)/\(expected) in \(String(format: "%.3f", seconds)) s: \(Int(rate)) deliveries/s")
+        }
+    }
+
+    func raiseFileLimit() {
+        var limit = rlimit()
+        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        limit.rlim_cur = limit.rlim_max
+        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+    }
+}
