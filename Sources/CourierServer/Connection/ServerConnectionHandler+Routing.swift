@@ -43,12 +43,14 @@ extension ServerConnectionHandler {
             }
             topic = name
         case .session(let target):
+            flushPublishes()  // keep this sender's order
             let forwarded = outgoing(message, route: .session(sessionID))
             if server.registry.deliver(to: target, forwarded, reliable: message.header.isReliable, bytes: payloadBytes(message)) == .unknownSession {
                 channelError(.unknownRecipient, reference, "no session \(target)")
             }
             return
         case .user(let user):
+            flushPublishes()
             let targets = server.registry.sessions(ofUser: user)
             guard !targets.isEmpty else { return channelError(.unknownRecipient, reference, "user \(user) has no session") }
             let forwarded = outgoing(message, route: .user(principal.userID))
@@ -66,10 +68,22 @@ extension ServerConnectionHandler {
             server.metrics.rejected("publish_denied")
             return channelError(.publishDenied, reference, "user \(principal.userID) may not publish to \(topic)")
         }
-        server.registry.publish(topic: topic, outgoing(message, route: .topic(topic)), reliable: message.header.isReliable, bytes: payloadBytes(message), now: now)
+        // Publishes are handed to the registry once per read batch (one lock, one hop per event loop).
+        pendingPublishes.append(SessionRegistry.Publication(
+            topic: topic, message: outgoing(message, route: .topic(topic)), reliable: message.header.isReliable, bytes: payloadBytes(message)
+        ))
+        if !inRead { flushPublishes() }
+    }
+
+    /// Hands this read batch's publishes to the registry.
+    func flushPublishes() {
+        guard !pendingPublishes.isEmpty else { return }
+        server.registry.publish(pendingPublishes, now: now)
+        pendingPublishes.removeAll(keepingCapacity: true)
     }
 
     func subscribe(_ request: Subscribe, sessionID: UInt64, principal: Principal) {
+        flushPublishes()
         let pattern: TopicPattern
         do {
             pattern = try TopicPattern(request.pattern)

@@ -50,6 +50,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var drops = Drops()
     /// Unreliable deliveries dropped while the connection could not keep up (not yet reported).
     var slowDrops = 0
+    /// Publishes of the current read batch, handed to the registry together.
+    var pendingPublishes: [SessionRegistry.Publication] = []
 
     init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64, address: String? = nil) {
         self.server = server
@@ -86,6 +88,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        flushPublishes()
         timer?.cancel()
         timer = nil
         detachSession(reason: "connection lost")
@@ -125,6 +128,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     func channelReadComplete(context: ChannelHandlerContext) {
         inRead = false
+        flushPublishes()
         reportDrops()
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
         flush()
@@ -288,6 +292,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func finishClosing(_ close: Close) {
+        flushPublishes()  // what was accepted (and acknowledged) still goes out
         enqueue(CourierMessage(body: .close(close)))
         detachSession(reason: "closing with \(close.code)")
         flush()

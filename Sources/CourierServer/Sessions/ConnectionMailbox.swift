@@ -3,7 +3,8 @@ import NIOCore
 
 /// How the rest of the server reaches the connection a session is attached to: every
 /// call hops onto that connection's event loop, where its handler owns the session.
-struct ConnectionMailbox: Sendable {
+/// A class, so the many copies fan-out makes are one reference each.
+final class ConnectionMailbox: Sendable {
     let connectionID: UInt64
     let eventLoop: any EventLoop
     /// Runs on `eventLoop`: send a data message to the client.
@@ -11,4 +12,15 @@ struct ConnectionMailbox: Sendable {
     /// Runs on `eventLoop`: close with `code` and hand the session back to the
     /// registry (another connection is resuming it). Succeeds once it is detached.
     let handOver: @Sendable (CloseCode) -> EventLoopFuture<Void>
+
+    init(
+        connectionID: UInt64, eventLoop: any EventLoop,
+        deliver: @escaping @Sendable (CourierMessage, Bool, Int) -> Void,
+        handOver: @escaping @Sendable (CloseCode) -> EventLoopFuture<Void>
+    ) {
+        self.connectionID = connectionID
+        self.eventLoop = eventLoop
+        self.deliver = deliver
+        self.handOver = handOver
+    }
 }

@@ -68,30 +68,81 @@ extension SessionRegistry {
         state.withLockedValue { $0.sessions[sessionID]?.subscriptions.count ?? 0 }
     }
 
-    /// Publishes `message` (recipient-side header, no route yet) to every subscriber of
-    /// `topic`, keeping it in the topic's history. Returns the number of recipients.
-    /// With history on, deliveries are reliable, so offsets on a channel never skip.
+    struct Publication: Sendable {
+        var topic: String
+        /// Recipient-side header, no route yet.
+        var message: CourierMessage
+        var reliable: Bool
+        var bytes: Int
+    }
+
+    /// One delivery bound for an attached session.
+    struct Delivery: Sendable {
+        var mailbox: ConnectionMailbox
+        var message: CourierMessage
+        var reliable: Bool
+        var bytes: Int
+    }
+
+    /// Publishes to every subscriber of each topic, keeping each in its topic's history.
+    /// One lock for the whole batch, and one hop per event loop that has recipients
+    /// (queued under the lock, so ahead of any detach). With history on, deliveries are
+    /// reliable, so offsets on a channel never skip. Returns the number of deliveries.
     @discardableResult
-    func publish(topic: String, _ message: CourierMessage, reliable: Bool, bytes: Int, now: SessionInstant) -> Int {
+    func publish(_ publications: [Publication], now: SessionInstant) -> Int {
         state.withLockedValue { state in
-            var reliable = reliable
-            if historyLimits != nil {
-                var history = takeHistory(&state, topic)
-                _ = history.append(message, now: now)
-                state.histories[topic] = history
-                reliable = true
-            }
+            var byLoop: [ObjectIdentifier: (loop: any EventLoop, deliveries: [Delivery])] = [:]
             var count = 0
-            for (session, alias) in state.exact[topic] ?? [:] {
-                if Self.deliver(&state, to: session, Self.routed(message, .channel(alias)), reliable: reliable, bytes: bytes) { count += 1 }
-            }
-            for (session, patterns) in state.wildcards {
-                for (_, pattern) in patterns where pattern.matches(topic) {
-                    if Self.deliver(&state, to: session, Self.routed(message, .topic(topic)), reliable: reliable, bytes: bytes) { count += 1 }
+            func send(_ session: UInt64, _ message: CourierMessage, _ reliable: Bool, _ bytes: Int) {
+                if let mailbox = state.attached[session] {
+                    count += 1
+                    let key = ObjectIdentifier(mailbox.eventLoop)
+                    byLoop[key, default: (mailbox.eventLoop, [])].deliveries
+                        .append(Delivery(mailbox: mailbox, message: message, reliable: reliable, bytes: bytes))
+                    // Bounded hops: large fan-outs go out in slices, so memory and latency stay flat.
+                    if let group = byLoop[key], group.deliveries.count >= Self.deliveriesPerHop {
+                        byLoop[key] = nil
+                        Self.hop(group.loop, group.deliveries)
+                    }
+                } else if Self.deliver(&state, to: session, message, reliable: reliable, bytes: bytes) {
+                    count += 1
                 }
             }
+            for publication in publications {
+                var reliable = publication.reliable
+                if historyLimits != nil {
+                    var history = takeHistory(&state, publication.topic)
+                    _ = history.append(publication.message, now: now)
+                    state.histories[publication.topic] = history
+                    reliable = true
+                }
+                for (session, alias) in state.exact[publication.topic] ?? [:] {
+                    send(session, Self.routed(publication.message, .channel(alias)), reliable, publication.bytes)
+                }
+                for (session, patterns) in state.wildcards {
+                    for (_, pattern) in patterns where pattern.matches(publication.topic) {
+                        send(session, Self.routed(publication.message, .topic(publication.topic)), reliable, publication.bytes)
+                    }
+                }
+            }
+            for (_, group) in byLoop { Self.hop(group.loop, group.deliveries) }
             return count
         }
+    }
+
+    /// Most deliveries handed to one event loop in one task.
+    static let deliveriesPerHop = 4_096
+
+    static func hop(_ loop: any EventLoop, _ deliveries: [Delivery]) {
+        loop.execute {
+            for delivery in deliveries { delivery.mailbox.deliver(delivery.message, delivery.reliable, delivery.bytes) }
+        }
+    }
+
+    /// Publishes one message (see the batch form).
+    @discardableResult
+    func publish(topic: String, _ message: CourierMessage, reliable: Bool, bytes: Int, now: SessionInstant) -> Int {
+        publish([Publication(topic: topic, message: message, reliable: reliable, bytes: bytes)], now: now)
     }
 
     /// The topic's history, taken out of the map (so it can be mutated without a copy),

@@ -39,6 +39,8 @@ final class SessionRegistry: Sendable {
 
     struct State: Sendable {
         var sessions: [UInt64: Entry] = [:]
+        /// The mailbox of every attached session: the fan-out fast path (no Entry copy).
+        var attached: [UInt64: ConnectionMailbox] = [:]
         var byUser: [String: Set<UInt64>] = [:]
         /// Literal subscriptions: topic → (session, alias).
         var exact: [String: [UInt64: UInt32]] = [:]
@@ -75,6 +77,7 @@ final class SessionRegistry: Sendable {
             var id: UInt64
             repeat { id = UInt64.random(in: 1...UInt64.max) } while state.sessions[id] != nil || state.expired.contains(id)
             state.sessions[id] = Entry(principal: principal, attachment: .attached(mailbox))
+            state.attached[id] = mailbox
             state.byUser[principal.userID, default: []].insert(id)
             return id
         }
@@ -97,6 +100,7 @@ final class SessionRegistry: Sendable {
             case .attached(let old):
                 entry.attachment = .handingOver(pending: [])
                 state.sessions[sessionID] = entry
+                state.attached[sessionID] = nil
                 return .handOver(old)
             case .handingOver:
                 return .failed(.unknownSession)  // two resumes racing: the second loses
@@ -107,6 +111,7 @@ final class SessionRegistry: Sendable {
                 }
                 entry.attachment = .attached(mailbox)
                 state.sessions[sessionID] = entry
+                state.attached[sessionID] = mailbox
                 return .resumed(detached.reliable, inboundAliases: detached.inboundAliases)
             }
         }
@@ -119,6 +124,7 @@ final class SessionRegistry: Sendable {
             guard var entry = state.sessions[sessionID], case .attached(let mailbox) = entry.attachment, mailbox.connectionID == connectionID else { return }
             entry.attachment = .handingOver(pending: [])
             state.sessions[sessionID] = entry
+            state.attached[sessionID] = nil
         }
     }
 
@@ -170,6 +176,7 @@ final class SessionRegistry: Sendable {
     }
 
     private static func remove(_ id: UInt64, from state: inout State) {
+        state.attached[id] = nil
         guard let entry = state.sessions.removeValue(forKey: id) else { return }
         state.byUser[entry.principal.userID]?.remove(id)
         if state.byUser[entry.principal.userID]?.isEmpty == true { state.byUser[entry.principal.userID] = nil }

@@ -53,7 +53,12 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
             }
             .connect(host: host, port: port).get()
         handler.channel = channel
-        channel.closeFuture.whenComplete { _ in ready.fail(ChannelError.ioOnClosedChannel) }
+        let done = NIOLockedValueBox(false)
+        ready.futureResult.whenComplete { _ in done.withLockedValue { $0 = true } }
+        channel.closeFuture.whenComplete { _ in if !done.withLockedValue({ $0 }) { ready.fail(ChannelError.ioOnClosedChannel) } }
+        // A handshake that does not finish in 10 s counts as a failed connection.
+        let timeout = channel.eventLoop.scheduleTask(in: .seconds(10)) { channel.close(promise: nil) }
+        defer { timeout.cancel() }
         try await ready.futureResult.get()
         return handler
     }
