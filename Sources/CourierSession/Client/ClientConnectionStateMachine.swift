@@ -235,13 +235,9 @@ public struct ClientConnectionStateMachine: ActiveConnectionHolder, Sendable {
         }
     }
 
-    public var session: ReliableSession? {
-        if case .active(let active) = state { return active.session }
-        return nil
-    }
-
-    public var lastRoundTrip: Duration? {
-        if case .active(let active) = state { return active.heartbeat.lastRoundTrip }
+    /// The Active connection, if the state is Active.
+    public var activeConnection: ActiveConnection? {
+        if case .active(let active) = state { return active }
         return nil
     }
 

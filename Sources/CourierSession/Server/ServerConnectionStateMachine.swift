@@ -200,13 +200,9 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
     }
 
     /// The session's reliable state, while Active, for inspection.
-    public var session: ReliableSession? {
-        if case .active(let active) = state { return active.session }
-        return nil
-    }
-
-    public var lastRoundTrip: Duration? {
-        if case .active(let active) = state { return active.heartbeat.lastRoundTrip }
+    /// The Active connection, if the state is Active.
+    public var activeConnection: ActiveConnection? {
+        if case .active(let active) = state { return active }
         return nil
     }
 
