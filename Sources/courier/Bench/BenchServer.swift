@@ -25,7 +25,8 @@ struct BenchTarget {
         let secret = DevelopmentToken.generateSecret()
         let auth = try AuthConfiguration(jwtKeys: [try JWTVerificationKey.hs256(secret: secret)])
         var logger = Logger(label: "courier.bench.server")
-        logger.logLevel = .error
+        // COURIER_BENCH_LOG=notice (or debug…) shows what the in-process server logs.
+        logger.logLevel = ProcessInfo.processInfo.environment["COURIER_BENCH_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         var configuration = ServerConfiguration(host: "127.0.0.1", port: 0, secret: secret, auth: auth, eventLoopThreads: serverThreads)
         if forFanout {
             configuration.history = nil

@@ -99,10 +99,16 @@ struct FanoutBench: AsyncParsableCommand {
         }
     }
 
+    /// Every subscriber costs two descriptors here (client and server side): raise the
+    /// soft limit to the hard one, and the hard one too when allowed (root).
     func raiseFileLimit() {
         var limit = rlimit()
         getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        limit.rlim_cur = limit.rlim_max
-        setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        let wanted = rlim_t(max(Int(limit.rlim_max), 4 * subscribers + 1_024))
+        var raised = rlimit(rlim_cur: wanted, rlim_max: wanted)
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) != 0 {
+            limit.rlim_cur = limit.rlim_max
+            setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
     }
 }
