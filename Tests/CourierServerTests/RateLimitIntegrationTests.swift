@@ -25,7 +25,11 @@ struct RateLimitIntegrationTests {
         let first = try await flooder.read { t in t.messages.contains { $0.body == .acknowledge(Acknowledge(sequence: 80)) } && !t.errorCodes.isEmpty }
         #expect(first.errorCodes == [.rateLimited])
         let text = first.messages.compactMap { if case .error(let e) = $0.body { return e.message } else { return nil } }.first ?? ""
-        #expect(text.contains("dropped 30 message(s)") && text.contains("51-80"), "\(text)")
+        // 50 pass on the burst; of the 30 others a token may refill while the batch is
+        // processed on a busy machine, so 25–30 are dropped, the last of them sequence 80.
+        let dropped = Int(text.split(separator: "dropped ").last?.prefix { $0.isNumber } ?? "") ?? 0
+        #expect((25...30).contains(dropped), "\(text)")
+        #expect(text.contains("-80") || text.contains(",80"), "\(text)")
         #expect(!first.closed)
 
         // Keep flooding, window after window: closed with 1008.
