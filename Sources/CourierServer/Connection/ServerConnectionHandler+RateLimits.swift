@@ -1,6 +1,7 @@
 import CourierSession
 import CourierWire
 import Logging
+import NIOCore
 
 /// Per-connection rate limits on incoming data (`docs/PROTOCOL.md` §18). A message over
 /// the limit is numbered and acknowledged like any other (so reliable delivery stays
@@ -24,12 +25,9 @@ extension ServerConnectionHandler {
 
     /// Whether `message` may be routed.
     func admit(_ message: CourierMessage) -> Bool {
-        let bytes: Int
-        switch message.body {
-        case .textData, .binaryData, .deltaUpdate: bytes = payloadBytes(message)
-        default: return true  // subscriptions and window updates are not data
-        }
-        switch rateLimiter.admit(bytes: bytes, now: now) {
+        // Subscriptions and window updates are not data.
+        guard let payload = message.dataPayload else { return true }
+        switch rateLimiter.admit(bytes: payload.readableBytes, now: now) {
         case .accept:
             return true
         case .drop:

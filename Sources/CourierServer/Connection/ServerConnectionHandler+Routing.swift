@@ -10,11 +10,10 @@ import NIOCore
 extension ServerConnectionHandler {
     func route(_ message: CourierMessage) {
         guard let sessionID, let principal else { return }
+        if let route = message.dataRoute {
+            return publish(message, route: route, from: sessionID, principal: principal)
+        }
         switch message.body {
-        case .textData(let data), .binaryData(let data):
-            publish(message, route: data.route, from: sessionID, principal: principal)
-        case .deltaUpdate(let update):
-            publish(message, route: update.route, from: sessionID, principal: principal)
         case .subscribe(let request):
             subscribe(request, sessionID: sessionID, principal: principal)
         case .unsubscribe(let request):
@@ -105,7 +104,7 @@ extension ServerConnectionHandler {
         ))))
         // What the client missed goes first; live messages reach this loop only after this returns.
         for missed in outcome.missed {
-            deliverFromRouter(SessionRegistry.routed(missed, .channel(outcome.alias)), reliable: true, bytes: payloadBytes(missed))
+            deliverFromRouter(missed.replacingRoute(.channel(outcome.alias)), reliable: true, bytes: payloadBytes(missed))
         }
     }
 
@@ -114,29 +113,11 @@ extension ServerConnectionHandler {
     func outgoing(_ message: CourierMessage, route: Route) -> CourierMessage {
         var header = MessageHeader(flags: message.header.flags, timestamp: message.header.timestamp)
         header.flags.remove(.ackRequested)
-        let body: MessageBody
-        switch message.body {
-        case .textData(var data):
-            data.route = route
-            body = .textData(data)
-        case .binaryData(var data):
-            data.route = route
-            body = .binaryData(data)
-        case .deltaUpdate(var update):
-            update.route = route
-            body = .deltaUpdate(update)
-        default:
-            body = message.body
-        }
-        return CourierMessage(header: header, body: body)
+        return CourierMessage(header: header, body: message.body).replacingRoute(route)
     }
 
     func payloadBytes(_ message: CourierMessage) -> Int {
-        switch message.body {
-        case .textData(let data), .binaryData(let data): return data.payload.readableBytes
-        case .deltaUpdate(let update): return update.payload.readableBytes
-        default: return 0
-        }
+        message.dataPayload?.readableBytes ?? 0
     }
 
     func channelError(_ code: ErrorCode, _ reference: ErrorMessage.Reference, _ text: String) {

@@ -1,3 +1,4 @@
+import CourierWire
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -76,29 +76,13 @@ public struct TopicHistory: Sendable {
     }
 
     static func payloadSize(_ message: CourierMessage) -> Int {
-        switch message.body {
-        case .textData(let data), .binaryData(let data): return data.payload.readableBytes
-        case .deltaUpdate(let update): return update.payload.readableBytes
-        default: return 0
-        }
+        message.dataPayload?.readableBytes ?? 0
     }
 
+    /// `message` with its payload copied into storage of its own.
     static func compacted(_ message: CourierMessage) -> CourierMessage {
-        var copy = message
-        switch copy.body {
-        case .textData(var data):
-            data.payload = ByteBuffer(buffer: data.payload)
-            copy.body = .textData(data)
-        case .binaryData(var data):
-            data.payload = ByteBuffer(buffer: data.payload)
-            copy.body = .binaryData(data)
-        case .deltaUpdate(var update):
-            update.payload = ByteBuffer(buffer: update.payload)
-            copy.body = .deltaUpdate(update)
-        default:
-            break
-        }
-        return copy
+        guard let payload = message.dataPayload else { return message }
+        return message.replacingPayload(ByteBuffer(buffer: payload))
     }
 }
 

@@ -117,11 +117,11 @@ extension SessionRegistry {
                     reliable = true
                 }
                 for (session, alias) in state.exact[publication.topic] ?? [:] {
-                    send(session, Self.routed(publication.message, .channel(alias)), reliable, publication.bytes)
+                    send(session, publication.message.replacingRoute(.channel(alias)), reliable, publication.bytes)
                 }
                 for (session, patterns) in state.wildcards {
                     for (_, pattern) in patterns where pattern.matches(publication.topic) {
-                        send(session, Self.routed(publication.message, .topic(publication.topic)), reliable, publication.bytes)
+                        send(session, publication.message.replacingRoute(.topic(publication.topic)), reliable, publication.bytes)
                     }
                 }
             }
@@ -155,24 +155,5 @@ extension SessionRegistry {
             state.histories[evicted] = nil
         }
         return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits!)
-    }
-
-    /// `message` with its route set (payload shared, not copied).
-    static func routed(_ message: CourierMessage, _ route: Route) -> CourierMessage {
-        var copy = message
-        switch copy.body {
-        case .textData(var data):
-            data.route = route
-            copy.body = .textData(data)
-        case .binaryData(var data):
-            data.route = route
-            copy.body = .binaryData(data)
-        case .deltaUpdate(var update):
-            update.route = route
-            copy.body = .deltaUpdate(update)
-        default:
-            break
-        }
-        return copy
     }
 }
