@@ -23,7 +23,9 @@ public final class CourierServer: Sendable {
     private let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
     private let sweeper = NIOLockedValueBox<RepeatedTask?>(nil)
 
+    /// - Throws: `ServerConfiguration.Invalid` naming the key, before anything starts.
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "courier.server")) async throws {
+        try configuration.validate()
         self.configuration = configuration
         let authenticator = await Authenticator(configuration: configuration.auth)
         let resumeTokens = try ResumeTokens(secret: configuration.secret)

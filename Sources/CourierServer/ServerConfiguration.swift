@@ -87,7 +87,6 @@ public struct ServerConfiguration: Sendable {
         self.replayLimits = replayLimits
         self.creditMessages = creditMessages
         self.creditBytes = creditBytes
-        precondition(outboundLowWater > 0 && outboundLowWater < outboundHighWater, "need 0 < outboundLowWater < outboundHighWater")
         self.outboundHighWater = outboundHighWater
         self.outboundLowWater = outboundLowWater
         self.history = history
@@ -100,4 +99,34 @@ public struct ServerConfiguration: Sendable {
 
     /// The largest WebSocket message accepted: a full message plus headroom for a batch header.
     var maxFrameBytes: Int { maxMessageBytes + 64 * 1_024 }
+
+    /// A configuration value out of its range: which key, and what is wrong.
+    public struct Invalid: Error, CustomStringConvertible, Sendable {
+        public let key: String
+        public let problem: String
+        public var description: String { "\(key): \(problem)" }
+    }
+
+    /// Checks every limit; `CourierServer` refuses to start with an invalid one, so no
+    /// value here can trap later while serving.
+    public func validate() throws(Invalid) {
+        func check(_ ok: Bool, _ key: String, _ problem: String) throws(Invalid) {
+            if !ok { throw Invalid(key: key, problem: problem) }
+        }
+        try check((0...65_535).contains(port), "port", "must be 0...65535, got \(port)")
+        try check(path.hasPrefix("/"), "path", "must start with /")
+        try check(secret.count >= 32, "secret", "must be at least 32 bytes")
+        try check(maxMessageBytes > 0 && maxMessageBytes <= Int(UInt32.max) - 65_536, "maxMessageBytes", "must be 1...\(Int(UInt32.max) - 65_536), got \(maxMessageBytes)")
+        try check(maxMessagesPerFrame > 0, "maxMessagesPerFrame", "must be positive")
+        try check(maxOutboundBatchBytes > 0, "maxOutboundBatchBytes", "must be positive")
+        try check(maxSubscriptionsPerConnection > 0, "maxSubscriptionsPerConnection", "must be positive")
+        try check(upgradeTimeout > .zero, "upgradeTimeout", "must be positive")
+        try check(handshakeTimeout > .zero, "handshakeTimeout", "must be positive")
+        try check(heartbeatInterval >= .zero, "heartbeatInterval", "must not be negative (0 disables heartbeats)")
+        try check(resumeWindow >= .zero, "resumeWindow", "must not be negative")
+        try check(resumeTokenLifetime > .zero, "resumeTokenLifetime", "must be positive")
+        try check(outboundLowWater > 0 && outboundLowWater < outboundHighWater, "outboundLowWater", "need 0 < outboundLowWater < outboundHighWater")
+        try check(maxHistoryTopics > 0, "maxHistoryTopics", "must be positive")
+        try check(eventLoopThreads > 0, "eventLoopThreads", "must be positive")
+    }
 }

@@ -39,6 +39,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
+    /// Flag values that the limit types would otherwise refuse with a trap.
+    func validate() throws {
+        func positive(_ value: Int, _ flag: String) throws {
+            guard value > 0 else { throw ValidationError("--\(flag) must be positive, got \(value)") }
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        try positive(handshakeTimeoutMs, "handshake-timeout-ms")
+        try positive(maxMessageBytes, "max-message-bytes")
+        try positive(maxSubscriptions, "max-subscriptions")
+        try positive(replayMessages, "replay-messages")
+        try positive(replayBytes, "replay-bytes")
+        if let threads { try positive(threads, "threads") }
+        guard heartbeatMs >= 0 else { throw ValidationError("--heartbeat-ms must not be negative (0 disables heartbeats)") }
+        guard resumeWindowSeconds >= 0 else { throw ValidationError("--resume-window-seconds must not be negative") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
     func run() async throws {
         var logger = Logger(label: "courier")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info

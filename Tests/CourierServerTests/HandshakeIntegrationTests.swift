@@ -181,3 +181,17 @@ extension Data {
         base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
     }
 }
+
+@Suite("Server configuration")
+struct ServerConfigurationTests {
+    @Test func anInvalidLimitIsRefusedAtStartWithItsName() throws {
+        let auth = try AuthConfiguration(jwtKeys: [try JWTVerificationKey.hs256(secret: TestServer.secret)])
+        var configuration = ServerConfiguration(port: 0, secret: TestServer.secret, auth: auth)
+        #expect(throws: Never.self) { try configuration.validate() }
+        configuration.outboundLowWater = configuration.outboundHighWater
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("outboundLowWater:") }
+        configuration.outboundLowWater = 1
+        configuration.maxMessageBytes = 0
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("maxMessageBytes:") }
+    }
+}
