@@ -33,18 +33,25 @@ public struct ServerConfiguration: Sendable {
     /// Lifetime of each resume token.
     public var resumeTokenLifetime: Duration
     public var replayLimits: OutboundReliability.Limits
-    /// Credit advertised in the HandshakeResponse.
-    public var creditMessages: UInt32
-    public var creditBytes: UInt32
-    /// Outbound bytes queued for one connection above which it counts as unable to keep
-    /// up: unreliable deliveries to it are dropped (and counted) and the server stops
-    /// reading from it until it drains below `outboundLowWater`.
+    /// Bytes written to one connection but not yet taken by the kernel above which it
+    /// counts as unable to keep up: the server stops writing data and reading from it
+    /// (data waits in its queues) until it drains below `outboundLowWater`.
     public var outboundHighWater: Int
     public var outboundLowWater: Int
-    /// Recent messages kept per topic for recovery (nil: no history).
+    /// Payload bytes of data waiting for one connection, per channel and in all (§16.2).
+    public var queueBytesPerChannel: Int
+    public var queueBytesPerConnection: Int
+    /// What a full channel queue does, per topic.
+    public var topicPolicies: TopicPolicies
+    /// The credit window this server grants each client (§16.3).
+    public var receiveWindow: ReceiveWindow.Limits
+    /// Recent messages kept per topic for recovery (nil: no history). Used by the
+    /// default in-memory broker.
     public var history: TopicHistory.Limits?
     /// Most topics with a history (the oldest is forgotten first).
     public var maxHistoryTopics: Int
+    /// Where publications go between nodes (nil: an `InMemoryBroker` with `history`).
+    public var broker: (any Broker)?
     /// Per connection: incoming data messages and bytes per second.
     public var rateLimits: RateLimiter.Limits
     /// Per client address: new connections per second, failed handshakes per minute.
@@ -61,8 +68,9 @@ public struct ServerConfiguration: Sendable {
         upgradeTimeout: Duration = .seconds(10), handshakeTimeout: Duration = .seconds(10),
         heartbeatInterval: Duration = .seconds(15), resumeWindow: Duration = .seconds(120),
         resumeTokenLifetime: Duration = .seconds(86_400), replayLimits: OutboundReliability.Limits = .init(),
-        creditMessages: UInt32 = 4_096, creditBytes: UInt32 = 8 << 20,
         outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
+        queueBytesPerChannel: Int = 256 * 1_024, queueBytesPerConnection: Int = 1 << 20,
+        topicPolicies: TopicPolicies = TopicPolicies(), receiveWindow: ReceiveWindow.Limits = .init(),
         history: TopicHistory.Limits? = .init(), maxHistoryTopics: Int = 1_000,
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
         eventLoopThreads: Int = System.coreCount, clock: ServerClock = .system
@@ -85,12 +93,15 @@ public struct ServerConfiguration: Sendable {
         self.resumeWindow = resumeWindow
         self.resumeTokenLifetime = resumeTokenLifetime
         self.replayLimits = replayLimits
-        self.creditMessages = creditMessages
-        self.creditBytes = creditBytes
         self.outboundHighWater = outboundHighWater
         self.outboundLowWater = outboundLowWater
+        self.queueBytesPerChannel = queueBytesPerChannel
+        self.queueBytesPerConnection = queueBytesPerConnection
+        self.topicPolicies = topicPolicies
+        self.receiveWindow = receiveWindow
         self.history = history
         self.maxHistoryTopics = maxHistoryTopics
+        self.broker = nil
         self.rateLimits = rateLimits
         self.addressLimits = addressLimits
         self.eventLoopThreads = eventLoopThreads
@@ -126,6 +137,9 @@ public struct ServerConfiguration: Sendable {
         try check(resumeWindow >= .zero, "resumeWindow", "must not be negative")
         try check(resumeTokenLifetime > .zero, "resumeTokenLifetime", "must be positive")
         try check(outboundLowWater > 0 && outboundLowWater < outboundHighWater, "outboundLowWater", "need 0 < outboundLowWater < outboundHighWater")
+        try check(queueBytesPerChannel > 0, "queueBytesPerChannel", "must be positive")
+        try check(queueBytesPerConnection >= queueBytesPerChannel, "queueBytesPerConnection", "must be at least queueBytesPerChannel")
+        try check(receiveWindow.minBytes >= maxMessageBytes, "receiveWindow.minBytes", "must be at least maxMessageBytes (\(maxMessageBytes)) so a message always fits")
         try check(maxHistoryTopics > 0, "maxHistoryTopics", "must be positive")
         try check(eventLoopThreads > 0, "eventLoopThreads", "must be positive")
     }

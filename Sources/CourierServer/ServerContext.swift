@@ -11,6 +11,7 @@ final class ServerContext: Sendable {
     let authenticator: Authenticator
     let resumeTokens: ResumeTokens
     let registry: SessionRegistry
+    let broker: any Broker
     let metrics: ServerMetrics
     let logger: Logger
     let addressLimiter: NIOLockedValueBox<AddressLimiter>
@@ -19,10 +20,12 @@ final class ServerContext: Sendable {
         self.configuration = configuration
         self.authenticator = authenticator
         self.resumeTokens = resumeTokens
-        self.registry = SessionRegistry(
-            resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits,
-            historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics
+        let registry = SessionRegistry(
+            resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits, policies: configuration.topicPolicies
         )
+        self.registry = registry
+        self.broker = configuration.broker ?? InMemoryBroker(historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics)
+        broker.setSink { registry.fanOut($0) }
         self.metrics = ServerMetrics()
         self.logger = logger
         self.addressLimiter = NIOLockedValueBox(AddressLimiter(limits: configuration.addressLimits))
@@ -58,6 +61,10 @@ struct ServerMetrics: Sendable {
 
     func closed(code: CloseCode, initiator: String) {
         Metrics.Counter(label: "courier_closes_total", dimensions: [("code", String(code.rawValue)), ("by", initiator)]).increment()
+    }
+
+    func dropped(policy: SlowConsumerPolicy, count: Int) {
+        Metrics.Counter(label: "courier_slow_consumer_drops_total", dimensions: [("policy", policy.rawValue)]).increment(by: count)
     }
 
     func rejected(_ reason: String) {

@@ -86,7 +86,7 @@ extension ServerConnectionHandler {
         let response = HandshakeResponse(
             version: version.rawValue, sessionID: id, resumeToken: ByteBuffer(bytes: token),
             heartbeatMillis: UInt32(clamping: configuration.heartbeatInterval.milliseconds),
-            creditMessages: configuration.creditMessages, creditBytes: configuration.creditBytes,
+            creditMessages: receiveWindow.initialGrant.messages, creditBytes: receiveWindow.initialGrant.bytes,
             maxMessageBytes: UInt32(clamping: configuration.maxMessageBytes), resume: status
         )
         switch machine.authenticated(session: reliable, response: response, clientLastReceived: clientLastReceived, now: now) {
@@ -109,7 +109,7 @@ extension ServerConnectionHandler {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         return ConnectionMailbox(
             connectionID: connectionID, eventLoop: eventLoop,
-            deliver: { message, reliable, bytes in bound.value.deliverFromRouter(message, reliable: reliable, bytes: bytes) },
+            deliver: { delivery in bound.value.deliverFromRouter(delivery) },
             handOver: { code in
                 // Closing detaches; the future completes once the session is in the registry.
                 let handler = bound.value
@@ -118,55 +118,5 @@ extension ServerConnectionHandler {
                 return pending ?? eventLoop.makeSucceededVoidFuture()
             }
         )
-    }
-
-    /// A message for this session from the router.
-    func deliverFromRouter(_ message: CourierMessage, reliable: Bool, bytes: Int) {
-        guard !detached, let id = sessionID else {
-            guard let id = sessionID else { return }
-            if detaching != nil {
-                // Queued here before the registry stopped sending: number it into the session.
-                guard reliable else { return }
-                var numbered = message
-                if case .bufferFull = detaching!.outbound.assign(&numbered, bytes: bytes) { detachOverflowed = true }
-            } else {
-                server.registry.deliver(to: id, message, reliable: reliable, bytes: bytes)
-            }
-            return
-        }
-        if !reliable, let context = channelContext, !context.channel.isWritable {
-            // The client cannot keep up: drop (and count) rather than queue without bound.
-            slowDrops += 1
-            server.metrics.rejected("slow_consumer_drop")
-            return
-        }
-        switch machine.send(message, reliable: reliable, bytes: bytes) {
-        case .send(let numbered)?:
-            enqueue(numbered)
-        case .bufferFull?:
-            logger.notice("replay buffer full: closing slow consumer", metadata: ["session": "\(id)"])
-            server.metrics.rejected("replay_buffer_full")
-            _ = machine.close(Close(code: .slowConsumer, reason: "replay buffer full"))
-            enqueue(CourierMessage(body: .close(Close(code: .slowConsumer, reason: "replay buffer full: acknowledge faster"))))
-            detachSession(reason: "slow consumer", overflowed: true)
-            flush()
-            sendCloseFrame(code: .slowConsumer, reason: "replay buffer full")
-        case nil:
-            server.registry.deliver(to: id, message, reliable: reliable, bytes: bytes)
-        }
-    }
-}
-
-extension ServerConnectionHandler {
-    /// The gap notice: how many unreliable messages were dropped while the connection
-    /// could not keep up (§16.2). Sent as a control message, ahead of data.
-    func reportSlowDrops() {
-        guard slowDrops > 0 else { return }
-        let count = slowDrops
-        slowDrops = 0
-        logger.info("slow consumer caught up", metadata: ["dropped": "\(count)"])
-        enqueue(CourierMessage(body: .error(ErrorMessage(
-            code: .messagesDropped, message: "\(count) unreliable messages dropped while this connection could not keep up"
-        ))))
     }
 }

@@ -17,11 +17,14 @@ extension ServerConnectionHandler {
         case .subscribe(let request):
             subscribe(request, sessionID: sessionID, principal: principal)
         case .unsubscribe(let request):
-            if !server.registry.unsubscribe(sessionID: sessionID, alias: request.channel) {
+            if server.registry.unsubscribe(sessionID: sessionID, alias: request.channel) {
+                queues.removeChannel(request.channel)
+                nextOffsets[request.channel] = nil
+            } else {
                 channelError(.unknownChannel, .request(request.requestID), "no subscription on channel \(request.channel)")
             }
-        case .windowUpdate:
-            break  // credit-based flow control arrives with the routing issue
+        case .windowUpdate(let update):
+            granted(update)
         default:
             break
         }
@@ -43,8 +46,8 @@ extension ServerConnectionHandler {
             topic = name
         case .session(let target):
             flushPublishes()  // keep this sender's order
-            let forwarded = outgoing(message, route: .session(sessionID))
-            if server.registry.deliver(to: target, forwarded, reliable: message.header.isReliable, bytes: payloadBytes(message)) == .unknownSession {
+            let forwarded = direct(message, route: .session(sessionID))
+            if server.registry.deliver(to: target, forwarded) == .unknownSession {
                 channelError(.unknownRecipient, reference, "no session \(target)")
             }
             return
@@ -52,9 +55,9 @@ extension ServerConnectionHandler {
             flushPublishes()
             let targets = server.registry.sessions(ofUser: user)
             guard !targets.isEmpty else { return channelError(.unknownRecipient, reference, "user \(user) has no session") }
-            let forwarded = outgoing(message, route: .user(principal.userID))
+            let forwarded = direct(message, route: .user(principal.userID))
             for target in targets {
-                server.registry.deliver(to: target, forwarded, reliable: message.header.isReliable, bytes: payloadBytes(message))
+                server.registry.deliver(to: target, forwarded)
             }
             return
         }
@@ -67,17 +70,17 @@ extension ServerConnectionHandler {
             server.metrics.rejected("publish_denied")
             return channelError(.publishDenied, reference, "user \(principal.userID) may not publish to \(topic)")
         }
-        // Publishes are handed to the registry once per read batch (one lock, one hop per event loop).
-        pendingPublishes.append(SessionRegistry.Publication(
-            topic: topic, message: outgoing(message, route: .topic(topic)), reliable: message.header.isReliable, bytes: payloadBytes(message)
+        // Publishes are handed to the broker once per read batch (one lock, one hop per event loop).
+        pendingPublishes.append(BrokerPublication(
+            topic: topic, message: outgoing(message), reliable: message.header.isReliable, bytes: payloadBytes(message)
         ))
         if !inRead { flushPublishes() }
     }
 
-    /// Hands this read batch's publishes to the registry.
+    /// Hands this read batch's publishes to the broker.
     func flushPublishes() {
         guard !pendingPublishes.isEmpty else { return }
-        server.registry.publish(pendingPublishes, now: now)
+        server.broker.publish(pendingPublishes, now: now)
         pendingPublishes.removeAll(keepingCapacity: true)
     }
 
@@ -94,26 +97,54 @@ extension ServerConnectionHandler {
             return channelError(.subscribeDenied, .request(request.requestID), "user \(principal.userID) may not subscribe to \(request.pattern)")
         }
         guard let outcome = server.registry.subscribe(
-            sessionID: sessionID, pattern: pattern, maxSubscriptions: server.configuration.maxSubscriptionsPerConnection,
-            recover: request.recover, now: now
+            sessionID: sessionID, pattern: pattern, maxSubscriptions: server.configuration.maxSubscriptionsPerConnection
         ) else {
             return channelError(.tooManySubscriptions, .request(request.requestID), "limit of \(server.configuration.maxSubscriptionsPerConnection) subscriptions reached")
         }
-        enqueue(CourierMessage(body: .subscribeResult(SubscribeResult(
-            requestID: request.requestID, channel: outcome.alias, epoch: outcome.epoch, offset: outcome.offset, recovery: outcome.recovery
-        ))))
-        // What the client missed goes first; live messages reach this loop only after this returns.
-        for missed in outcome.missed {
-            deliverFromRouter(missed.replacingRoute(.channel(outcome.alias)), reliable: true, bytes: payloadBytes(missed))
+        // Registered first, history second (the Broker contract): live deliveries that
+        // overlap what history gives are dropped by offset (`admitOffset`).
+        var result = SubscribeResult(requestID: request.requestID, channel: outcome.alias, epoch: 0, offset: 0, recovery: request.recover == nil ? .notRequested : .failed)
+        var missed: [CourierMessage] = []
+        if pattern.isLiteral, outcome.isNew {
+            let history = server.broker.history(of: pattern.text, recover: request.recover, now: now)
+            if history.epoch != 0 {
+                result.epoch = history.epoch
+                result.offset = history.nextOffset
+                if let recovered = history.missed, let recover = request.recover {
+                    result.recovery = .recovered
+                    result.offset = recover.offset
+                    missed = recovered
+                }
+            }
         }
+        enqueue(CourierMessage(body: .subscribeResult(result)))
+        // What the client missed goes first; live messages reach this loop only after this returns.
+        var offset = result.offset
+        for message in missed {
+            let publication = OutboundPublication(message: message, topic: pattern.text, reliable: true, bytes: payloadBytes(message), policy: server.configuration.topicPolicies.policy(for: pattern.text), offset: offset)
+            deliverFromRouter(QueuedDelivery(publication: publication, route: .channel(outcome.alias), channel: outcome.alias))
+            offset += 1
+        }
+        // From here on, live deliveries the history already covered are dropped.
+        if result.epoch != 0 { nextOffsets[outcome.alias] = offset }
     }
 
-    /// The copy of a client's message that goes to recipients: same payload (shared
-    /// storage, no copy), the recipient-side route, numbered per recipient.
-    func outgoing(_ message: CourierMessage, route: Route) -> CourierMessage {
+    /// The copy of a client's message that goes to recipients: same payload, the
+    /// recipient-side header (flags and timestamp only), no route yet.
+    func outgoing(_ message: CourierMessage) -> CourierMessage {
         var header = MessageHeader(flags: message.header.flags, timestamp: message.header.timestamp)
         header.flags.remove(.ackRequested)
-        return CourierMessage(header: header, body: message.body).replacingRoute(route)
+        return CourierMessage(header: header, body: message.body)
+    }
+
+    /// A direct message as its recipients get it (own copy of the payload: it may wait
+    /// in a queue or replay buffer, and must not pin the sender's read buffer).
+    func direct(_ message: CourierMessage, route: Route) -> QueuedDelivery {
+        let publication = OutboundPublication(
+            message: TopicHistory.compacted(outgoing(message)), topic: nil, reliable: message.header.isReliable,
+            bytes: payloadBytes(message), policy: .dropOldest
+        )
+        return QueuedDelivery(publication: publication, route: route, channel: 0)
     }
 
     func payloadBytes(_ message: CourierMessage) -> Int {

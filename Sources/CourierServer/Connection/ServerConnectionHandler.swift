@@ -24,7 +24,19 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     let decoder: MessageDecoder
     let encoder: MessageEncoder
     var compressor = SequenceCompressor()
-    var pending: [CourierMessage] = []
+    /// Control messages for the next write: they never wait behind data (§16.2).
+    var control: [CourierMessage] = []
+    /// Data for the client, per channel, under the topics' policies (§16.2).
+    var queues: DataQueues
+    /// What the client let us send (§16.3): unlimited until its first WindowUpdate.
+    var sendCredit = SendCredit.unlimited
+    /// The credit we grant the client.
+    var receiveWindow: ReceiveWindow
+    var lastRoundTrip: Duration?
+    /// The WebSocket message being built, and the message held back until we know
+    /// whether another follows it (the last one of a frame carries no length).
+    var frame: ByteBuffer?
+    var held: CourierMessage?
     var flushScheduled = false
     /// Between channelRead and channelReadComplete.
     var inRead = false
@@ -37,6 +49,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var sessionID: UInt64?
     var principal: Principal?
     var inboundAliases: [UInt32: String] = [:]
+    /// Channels that recovered history: the next offset a live delivery must have.
+    var nextOffsets: [UInt32: UInt64] = [:]
     /// True once the session started going back to the registry (closing or closed).
     var detached = false
     /// The session's reliable state between the two steps of `detachSession`.
@@ -48,10 +62,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var rateLimiter: RateLimiter
     /// Messages dropped by the rate limit in the current read batch.
     var drops = Drops()
-    /// Unreliable deliveries dropped while the connection could not keep up (not yet reported).
-    var slowDrops = 0
-    /// Publishes of the current read batch, handed to the registry together.
-    var pendingPublishes: [SessionRegistry.Publication] = []
+    /// Publishes of the current read batch, handed to the broker together.
+    var pendingPublishes: [BrokerPublication] = []
 
     init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64, address: String? = nil) {
         self.server = server
@@ -69,7 +81,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         )
         self.decoder = MessageDecoder(version: version, limits: WireLimits(maxMessageBytes: configuration.maxMessageBytes, maxMessagesPerFrame: configuration.maxMessagesPerFrame))
         self.encoder = MessageEncoder(version: version)
-        pending.reserveCapacity(64)
+        self.queues = DataQueues(limits: .init(bytesPerChannel: configuration.queueBytesPerChannel, bytesPerConnection: configuration.queueBytesPerConnection))
+        self.receiveWindow = ReceiveWindow(limits: configuration.receiveWindow)
+        control.reserveCapacity(16)
     }
 
     var now: SessionInstant { server.configuration.clock.now() }
@@ -131,17 +145,20 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         flushPublishes()
         reportDrops()
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
+        sampleRoundTrip()
+        returnCredit()
         flush()
         updateTimer()
     }
 
     /// Backpressure (`docs/PROTOCOL.md` §16.2): while the client cannot drain what we
-    /// write, stop reading from it; when it can again, report what was dropped.
+    /// write, stop reading from it (data waits in its queues); when it can again,
+    /// read and send what waited.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         let writable = context.channel.isWritable
         context.channel.setOption(.autoRead, value: writable).whenComplete { _ in }
         if writable {
-            reportSlowDrops()
+            flush()
             context.read()
         } else {
             server.metrics.rejected("outbound_backpressure")
@@ -184,7 +201,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         case .authenticate(let handshake):
             authenticate(handshake)
         case .deliver(let message):
-            if admit(message) { route(message) }
+            if spendClientCredit(message), admit(message) { route(message) }
         case .send(let message):
             enqueue(message)
         case .peerClosed(let close):
@@ -210,68 +227,6 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         _ = machine.close(Close(code: code, reason: ""))
         if code != .normal { detachSession(reason: "WebSocket close \(code)") }
         sendCloseFrame(code: code, reason: "")
-    }
-
-    // MARK: Writing
-
-    /// Queues a message for this tick's WebSocket message.
-    func enqueue(_ message: CourierMessage) {
-        pending.append(message)
-        // Inside a read batch, channelReadComplete flushes; otherwise flush at the end of this tick.
-        if !inRead { scheduleFlush() }
-    }
-
-    func scheduleFlush() {
-        guard !flushScheduled, let context = channelContext else { return }
-        flushScheduled = true
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            bound.value.flushScheduled = false
-            bound.value.flush()
-            bound.value.updateTimer()
-        }
-    }
-
-    /// Encodes every queued message into WebSocket messages of at most
-    /// `maxOutboundBatchBytes` (the last message of each without a length) and flushes once.
-    func flush() {
-        guard !pending.isEmpty, let context = channelContext else { return }
-        var buffer = Self.frameBuffer(context)
-        var count = 0
-        for index in pending.indices {
-            var message = pending[index]
-            compressor.compress(&message.header, version: version)
-            let last = index == pending.count - 1
-            do {
-                try encoder.encode(message, into: &buffer, includeLength: !last && buffer.readableBytes < server.configuration.maxOutboundBatchBytes)
-            } catch {
-                logger.error("could not encode an outgoing message", metadata: ["type": "\(message.type)", "error": "\(error)"])
-                continue
-            }
-            count += 1
-            if !last && buffer.readableBytes >= server.configuration.maxOutboundBatchBytes {
-                writeFrame(buffer, context: context)
-                buffer = Self.frameBuffer(context)
-            }
-        }
-        pending.removeAll(keepingCapacity: true)
-        if buffer.readableBytes > 0 { writeFrame(buffer, context: context) }
-        server.metrics.messagesOut.increment(by: count)
-        context.flush()
-    }
-
-    /// A buffer for one outgoing WebSocket message, with room in front for the frame
-    /// header (NIO's encoder then writes it there instead of in a buffer of its own).
-    static func frameBuffer(_ context: ChannelHandlerContext) -> ByteBuffer {
-        var buffer = context.channel.allocator.buffer(capacity: 256)
-        buffer.moveWriterIndex(forwardBy: 14)
-        buffer.moveReaderIndex(forwardBy: 14)
-        return buffer
-    }
-
-    func writeFrame(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        server.metrics.bytesOut.increment(by: buffer.readableBytes)
-        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: buffer)), promise: nil)
     }
 
     // MARK: Closing
@@ -325,6 +280,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         server.registry.beginDetach(sessionID: id, connectionID: connectionID)
         detaching = reliable
         detachOverflowed = overflowed
+        // Data still queued here goes to the session's replay buffer, in order (reliable only).
+        for delivery in queues.removeAll() where !number(delivery) { detachOverflowed = true }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         logger.debug("session detaching", metadata: ["session": "\(id)", "reason": "\(reason)"])
         return context.eventLoop.submit { bound.value.finishDetach() }

@@ -41,11 +41,12 @@ public struct TopicHistory: Sendable {
     }
 
     /// Keeps `message` (its payload copied into storage of its own, so the history
-    /// never pins a whole read buffer) and returns its offset.
-    mutating func append(_ message: CourierMessage, now: SessionInstant) -> UInt64 {
+    /// never pins a whole read buffer, unless `isCompact` says it already has that)
+    /// and returns its offset.
+    mutating func append(_ message: CourierMessage, now: SessionInstant, isCompact: Bool = false) -> UInt64 {
         let offset = nextOffset
         nextOffset += 1
-        let compacted = Self.compacted(message)
+        let compacted = isCompact ? message : Self.compacted(message)
         let size = Self.payloadSize(compacted)
         entries.append(Entry(offset: offset, at: now, message: compacted, bytes: size))
         bytes += size

@@ -7,15 +7,15 @@ import NIOCore
 final class ConnectionMailbox: Sendable {
     let connectionID: UInt64
     let eventLoop: any EventLoop
-    /// Runs on `eventLoop`: send a data message to the client.
-    let deliver: @Sendable (CourierMessage, _ reliable: Bool, _ bytes: Int) -> Void
+    /// Runs on `eventLoop`: queue a data message for the client.
+    let deliver: @Sendable (QueuedDelivery) -> Void
     /// Runs on `eventLoop`: close with `code` and hand the session back to the
     /// registry (another connection is resuming it). Succeeds once it is detached.
     let handOver: @Sendable (CloseCode) -> EventLoopFuture<Void>
 
     init(
         connectionID: UInt64, eventLoop: any EventLoop,
-        deliver: @escaping @Sendable (CourierMessage, Bool, Int) -> Void,
+        deliver: @escaping @Sendable (QueuedDelivery) -> Void,
         handOver: @escaping @Sendable (CloseCode) -> EventLoopFuture<Void>
     ) {
         self.connectionID = connectionID

@@ -3,50 +3,33 @@ import CourierWire
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// Subscriptions, publishing and topic history. Publishing and subscribing each take
-/// the lock once, so a subscriber recovering history gets every message exactly once:
-/// those before its subscription from the history, those after it live.
+/// The node-local router: subscriptions, and the fan-out of the broker's publications
+/// to this node's sessions (`docs/PROTOCOL.md` §15, §16). History lives in the broker.
 extension SessionRegistry {
     struct SubscribeOutcome: Sendable {
         var alias: UInt32
-        var epoch: UInt64
-        /// The offset of the first message delivered on the channel after the result.
-        var offset: UInt64
-        var recovery: SubscribeResult.Recovery
-        /// History to deliver (in order, before anything live) when recovered.
-        var missed: [CourierMessage]
+        /// False when the session already had this pattern (same alias, nothing new).
+        var isNew: Bool
     }
 
     /// Subscribes `sessionID` to `pattern`; nil when the session is at its limit.
-    func subscribe(sessionID: UInt64, pattern: TopicPattern, maxSubscriptions: Int, recover: Subscribe.Recover?, now: SessionInstant) -> SubscribeOutcome? {
+    func subscribe(sessionID: UInt64, pattern: TopicPattern, maxSubscriptions: Int) -> SubscribeOutcome? {
         state.withLockedValue { state in
             guard var entry = state.sessions[sessionID] else { return nil }
             if let existing = entry.subscriptions.first(where: { $0.value == pattern })?.key {
-                return SubscribeOutcome(alias: existing, epoch: 0, offset: 0, recovery: recover == nil ? .notRequested : .failed, missed: [])
+                return SubscribeOutcome(alias: existing, isNew: false)
             }
             guard entry.subscriptions.count < maxSubscriptions else { return nil }
             let alias = entry.nextAlias
             entry.nextAlias = alias == .max ? 1 : alias + 1
             entry.subscriptions[alias] = pattern
             state.sessions[sessionID] = entry
-            var outcome = SubscribeOutcome(alias: alias, epoch: 0, offset: 0, recovery: recover == nil ? .notRequested : .failed, missed: [])
             if pattern.isLiteral {
                 state.exact[pattern.text, default: [:]][sessionID] = alias
-                if historyLimits != nil {
-                    var history = takeHistory(&state, pattern.text)
-                    outcome.epoch = history.epoch
-                    outcome.offset = history.nextOffset
-                    if let recover, case .recovered(let missed) = history.messages(from: recover.offset, epoch: recover.epoch, now: now) {
-                        outcome.recovery = .recovered
-                        outcome.offset = recover.offset
-                        outcome.missed = missed
-                    }
-                    state.histories[pattern.text] = history
-                }
             } else {
                 state.wildcards[sessionID, default: [:]][alias] = pattern
             }
-            return outcome
+            return SubscribeOutcome(alias: alias, isNew: true)
         }
     }
 
@@ -68,64 +51,74 @@ extension SessionRegistry {
         state.withLockedValue { $0.sessions[sessionID]?.subscriptions.count ?? 0 }
     }
 
-    struct Publication: Sendable {
-        var topic: String
-        /// Recipient-side header, no route yet.
-        var message: CourierMessage
-        var reliable: Bool
-        var bytes: Int
-    }
-
     /// One delivery bound for an attached session.
     struct Delivery: Sendable {
         var mailbox: ConnectionMailbox
-        var message: CourierMessage
-        var reliable: Bool
-        var bytes: Int
+        var item: QueuedDelivery
     }
 
-    /// Publishes to every subscriber of each topic, keeping each in its topic's history.
-    /// One lock for the whole batch, and one hop per event loop that has recipients
-    /// (queued under the lock, so ahead of any detach). With history on, deliveries are
+    /// The broker's sink: fans each publication out to every subscriber on this node.
+    /// One `OutboundPublication` per publication, shared by all its recipients; one
+    /// lock for the whole batch, and one hop per event loop with recipients (queued
+    /// under the lock, so ahead of any detach). Deliveries of topics with history are
     /// reliable, so offsets on a channel never skip. Returns the number of deliveries.
     @discardableResult
-    func publish(_ publications: [Publication], now: SessionInstant) -> Int {
+    func fanOut(_ batch: [BrokerPublication]) -> Int {
         state.withLockedValue { state in
-            var byLoop: [ObjectIdentifier: (loop: any EventLoop, deliveries: [Delivery])] = [:]
+            var groups: [(loop: any EventLoop, deliveries: [Delivery])] = []
             var count = 0
-            func send(_ session: UInt64, _ message: CourierMessage, _ reliable: Bool, _ bytes: Int) {
-                if let mailbox = state.attached[session] {
-                    count += 1
-                    let key = ObjectIdentifier(mailbox.eventLoop)
-                    byLoop[key, default: (mailbox.eventLoop, [])].deliveries
-                        .append(Delivery(mailbox: mailbox, message: message, reliable: reliable, bytes: bytes))
-                    // Bounded hops: large fan-outs go out in slices, so memory and latency stay flat.
-                    if let group = byLoop[key], group.deliveries.count >= Self.deliveriesPerHop {
-                        byLoop[key] = nil
-                        Self.hop(group.loop, group.deliveries)
-                    }
-                } else if Self.deliver(&state, to: session, message, reliable: reliable, bytes: bytes) {
-                    count += 1
+            func send(_ session: UInt64, _ item: QueuedDelivery) {
+                guard let mailbox = state.attached[session] else {
+                    if Self.deliver(&state, to: session, item) { count += 1 }
+                    return
+                }
+                count += 1
+                let loop = mailbox.eventLoop
+                let index = groups.firstIndex { $0.loop === loop } ?? {
+                    groups.append((loop, []))
+                    groups[groups.count - 1].deliveries.reserveCapacity(min(Self.deliveriesPerHop, 1_024))
+                    return groups.count - 1
+                }()
+                groups[index].deliveries.append(Delivery(mailbox: mailbox, item: item))
+                // Bounded hops: large fan-outs go out in slices, so memory and latency stay flat.
+                if groups[index].deliveries.count >= Self.deliveriesPerHop {
+                    Self.hop(loop, groups[index].deliveries)
+                    groups[index].deliveries.removeAll(keepingCapacity: true)
                 }
             }
-            for publication in publications {
-                var reliable = publication.reliable
-                if historyLimits != nil {
-                    var history = takeHistory(&state, publication.topic)
-                    _ = history.append(publication.message, now: now)
-                    state.histories[publication.topic] = history
-                    reliable = true
+            for publication in batch {
+                let exact = state.exact[publication.topic]
+                let hasWildcards = !state.wildcards.isEmpty
+                guard exact != nil || hasWildcards else { continue }
+                var shared: OutboundPublication?
+                func make() -> OutboundPublication {
+                    if let shared { return shared }
+                    var message = publication.message
+                    // One compact copy for everyone (unless the broker made one), so no
+                    // subscriber's queue pins the publisher's whole read buffer.
+                    if publication.offset == 0 { message = TopicHistory.compacted(message) }
+                    let made = OutboundPublication(
+                        message: message, topic: publication.topic, reliable: publication.reliable || publication.offset != 0,
+                        bytes: publication.bytes, policy: policies.policy(for: publication.topic), offset: publication.offset
+                    )
+                    shared = made
+                    return made
                 }
-                for (session, alias) in state.exact[publication.topic] ?? [:] {
-                    send(session, publication.message.replacingRoute(.channel(alias)), reliable, publication.bytes)
+                if let exact {
+                    let publication = make()
+                    for (session, alias) in exact {
+                        send(session, QueuedDelivery(publication: publication, route: .channel(alias), channel: alias))
+                    }
                 }
-                for (session, patterns) in state.wildcards {
-                    for (_, pattern) in patterns where pattern.matches(publication.topic) {
-                        send(session, publication.message.replacingRoute(.topic(publication.topic)), reliable, publication.bytes)
+                if hasWildcards {
+                    for (session, patterns) in state.wildcards {
+                        for (alias, pattern) in patterns where pattern.matches(publication.topic) {
+                            send(session, QueuedDelivery(publication: make(), route: .topic(publication.topic), channel: alias))
+                        }
                     }
                 }
             }
-            for (_, group) in byLoop { Self.hop(group.loop, group.deliveries) }
+            for group in groups where !group.deliveries.isEmpty { Self.hop(group.loop, group.deliveries) }
             return count
         }
     }
@@ -135,25 +128,7 @@ extension SessionRegistry {
 
     static func hop(_ loop: any EventLoop, _ deliveries: [Delivery]) {
         loop.execute {
-            for delivery in deliveries { delivery.mailbox.deliver(delivery.message, delivery.reliable, delivery.bytes) }
+            for delivery in deliveries { delivery.mailbox.deliver(delivery.item) }
         }
-    }
-
-    /// Publishes one message (see the batch form).
-    @discardableResult
-    func publish(topic: String, _ message: CourierMessage, reliable: Bool, bytes: Int, now: SessionInstant) -> Int {
-        publish([Publication(topic: topic, message: message, reliable: reliable, bytes: bytes)], now: now)
-    }
-
-    /// The topic's history, taken out of the map (so it can be mutated without a copy),
-    /// created if missing; the caller puts it back. Evicts the oldest histories beyond the limit.
-    private func takeHistory(_ state: inout State, _ topic: String) -> TopicHistory {
-        if let history = state.histories.removeValue(forKey: topic) { return history }
-        state.historyOrder.append(topic)
-        if state.historyOrder.count > maxHistoryTopics {
-            let evicted = state.historyOrder.removeFirst()
-            state.histories[evicted] = nil
-        }
-        return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits!)
     }
 }

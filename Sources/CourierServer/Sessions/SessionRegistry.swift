@@ -21,13 +21,8 @@ final class SessionRegistry: Sendable {
     enum Attachment: Sendable {
         case attached(ConnectionMailbox)
         /// Another connection is taking the session over; reliable deliveries wait here.
-        case handingOver(pending: [Pending])
+        case handingOver(pending: [QueuedDelivery])
         case detached(Detached)
-    }
-
-    struct Pending: Sendable {
-        var message: CourierMessage
-        var bytes: Int
     }
 
     struct Entry: Sendable {
@@ -46,9 +41,6 @@ final class SessionRegistry: Sendable {
         var exact: [String: [UInt64: UInt32]] = [:]
         /// Wildcard subscriptions.
         var wildcards: [UInt64: [UInt32: TopicPattern]] = [:]
-        /// Topic histories, and the order topics got one (for eviction).
-        var histories: [String: TopicHistory] = [:]
-        var historyOrder: [String] = []
         /// Recently expired sessions, so a late resume says `expired`, not `unknown_session`.
         var expired: Set<UInt64> = []
         var expiredOrder: [UInt64] = []
@@ -56,17 +48,15 @@ final class SessionRegistry: Sendable {
 
     let resumeWindow: Duration
     let replayLimits: OutboundReliability.Limits
-    /// Topic history (nil: no history).
-    let historyLimits: TopicHistory.Limits?
-    let maxHistoryTopics: Int
+    /// Each topic's slow-consumer policy.
+    let policies: TopicPolicies
     let state = NIOLockedValueBox(State())
     static let expiredMemory = 65_536
 
-    init(resumeWindow: Duration, replayLimits: OutboundReliability.Limits, historyLimits: TopicHistory.Limits? = nil, maxHistoryTopics: Int = 10_000) {
+    init(resumeWindow: Duration, replayLimits: OutboundReliability.Limits, policies: TopicPolicies = TopicPolicies()) {
         self.resumeWindow = resumeWindow
         self.replayLimits = replayLimits
-        self.historyLimits = historyLimits
-        self.maxHistoryTopics = maxHistoryTopics
+        self.policies = policies
     }
 
     var count: Int { state.withLockedValue { $0.sessions.count } }
@@ -138,10 +128,7 @@ final class SessionRegistry: Sendable {
                 return  // `beginDetach` did not run for this connection: another one has the session
             case .handingOver(let pending):
                 var detached = Detached(reliable: reliable, since: now, overflowed: overflowed, inboundAliases: inboundAliases)
-                for item in pending {
-                    var numbered = item.message
-                    if case .bufferFull = detached.reliable.outbound.assign(&numbered, bytes: item.bytes) { detached.overflowed = true }
-                }
+                for item in pending where !Self.number(item, into: &detached) { detached.overflowed = true }
                 entry.attachment = .detached(detached)
                 state.sessions[sessionID] = entry
             }
@@ -194,31 +181,38 @@ final class SessionRegistry: Sendable {
         case unknownSession
     }
 
-    /// Delivers to one session wherever it is. `message` carries its route already.
+    /// Delivers to one session wherever it is.
     @discardableResult
-    func deliver(to sessionID: UInt64, _ message: CourierMessage, reliable: Bool, bytes: Int) -> DeliveryResult {
-        state.withLockedValue { Self.deliver(&$0, to: sessionID, message, reliable: reliable, bytes: bytes) } ? .sent : .unknownSession
+    func deliver(to sessionID: UInt64, _ delivery: QueuedDelivery) -> DeliveryResult {
+        state.withLockedValue { Self.deliver(&$0, to: sessionID, delivery) } ? .sent : .unknownSession
     }
 
     /// The delivery itself, under the lock. For an attached session the hop to its
     /// event loop is queued while holding the lock, so it is ahead of any detach.
-    static func deliver(_ state: inout State, to sessionID: UInt64, _ message: CourierMessage, reliable: Bool, bytes: Int) -> Bool {
+    static func deliver(_ state: inout State, to sessionID: UInt64, _ delivery: QueuedDelivery) -> Bool {
         guard var entry = state.sessions[sessionID] else { return false }
         switch entry.attachment {
         case .attached(let mailbox):
-            mailbox.eventLoop.execute { mailbox.deliver(message, reliable, bytes) }
+            mailbox.eventLoop.execute { mailbox.deliver(delivery) }
         case .handingOver(var pending):
-            guard reliable else { return true }  // unreliable messages are not kept for absent clients
-            pending.append(Pending(message: message, bytes: bytes))
+            guard delivery.publication.reliable else { return true }  // unreliable messages are not kept for absent clients
+            pending.append(delivery)
             entry.attachment = .handingOver(pending: pending)
             state.sessions[sessionID] = entry
         case .detached(var detached):
-            guard reliable else { return true }
-            var numbered = message
-            if case .bufferFull = detached.reliable.outbound.assign(&numbered, bytes: bytes) { detached.overflowed = true }
+            guard delivery.publication.reliable else { return true }
+            if !number(delivery, into: &detached) { detached.overflowed = true }
             entry.attachment = .detached(detached)
             state.sessions[sessionID] = entry
         }
+        return true
+    }
+
+    /// Numbers a reliable delivery into a detached session's replay buffer; false when it is full.
+    static func number(_ delivery: QueuedDelivery, into detached: inout Detached) -> Bool {
+        guard delivery.publication.reliable else { return true }
+        var numbered = delivery.publication.message(routed: delivery.route)
+        if case .bufferFull = detached.reliable.outbound.assign(&numbered, bytes: delivery.publication.bytes) { return false }
         return true
     }
 

@@ -25,7 +25,9 @@ struct TestServer {
         replayLimits: CourierSession.OutboundReliability.Limits = .init(), clock: ServerClock = .system,
         allowedOrigins: Set<String> = [], echoPath: String? = nil,
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
-        history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024
+        history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
+        queueBytesPerChannel: Int = 256 * 1_024, topicPolicies: TopicPolicies = TopicPolicies(),
+        receiveWindow: ReceiveWindow.Limits = .init()
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -39,6 +41,7 @@ struct TestServer {
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
             heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits,
             outboundHighWater: outboundHighWater, outboundLowWater: outboundLowWater,
+            queueBytesPerChannel: queueBytesPerChannel, topicPolicies: topicPolicies, receiveWindow: receiveWindow,
             history: history, rateLimits: rateLimits, addressLimits: addressLimits, eventLoopThreads: 2, clock: clock
         )
         let server = try await CourierServer(configuration: configuration, logger: logger)

@@ -1,0 +1,114 @@
+import CourierSession
+import CourierWire
+import Logging
+import NIOCore
+
+/// Deliveries from the router into this connection's data queues (`docs/PROTOCOL.md`
+/// §16.2), and the credit both sides grant (§16.3).
+extension ServerConnectionHandler {
+    /// A message for this session from the router.
+    func deliverFromRouter(_ delivery: QueuedDelivery) {
+        guard let id = sessionID else { return }
+        guard !detached else {
+            if detaching != nil {
+                // Queued here before the registry stopped sending: number it into the session.
+                if !number(delivery) { detachOverflowed = true }
+            } else {
+                server.registry.deliver(to: id, delivery)
+            }
+            return
+        }
+        if !admitOffset(delivery) { return }
+        // Queues are for what cannot go yet: a backlog that could go is written first,
+        // so a burst within one tick does not count against the client.
+        if queues.totalBytes + delivery.publication.bytes > backlogBytes, let context = channelContext, context.channel.isWritable {
+            flush()
+        }
+        switch queues.enqueue(delivery) {
+        case .queued:
+            break
+        case .queuedDropping(let count):
+            server.metrics.dropped(policy: delivery.publication.policy, count: count)
+        case .dropped:
+            server.metrics.dropped(policy: delivery.publication.policy, count: 1)
+        case .disconnect:
+            server.metrics.dropped(policy: .disconnect, count: 1)
+            logger.notice("closing slow consumer", metadata: ["channel": "\(delivery.channel)", "policy": "disconnect"])
+            close(Close(code: .slowConsumer, reason: "channel \(delivery.channel) queue full (policy disconnect)"))
+            return
+        }
+        if !inRead { scheduleFlush() }
+    }
+
+    /// Queued bytes above which a delivery writes out what may go before queueing.
+    var backlogBytes: Int {
+        min(queues.limits.bytesPerChannel / 2, server.configuration.maxOutboundBatchBytes)
+    }
+
+    /// Offsets (§16.1): after a recovery, drops the live deliveries the history already
+    /// gave. Once one newer arrives, the channel needs no more checking.
+    func admitOffset(_ delivery: QueuedDelivery) -> Bool {
+        guard !nextOffsets.isEmpty, delivery.publication.offset != 0, let next = nextOffsets[delivery.channel] else { return true }
+        if delivery.publication.offset < next { return false }
+        nextOffsets[delivery.channel] = nil
+        return true
+    }
+
+    /// Numbers a delivery into the detaching session's replay buffer; false when full.
+    func number(_ delivery: QueuedDelivery) -> Bool {
+        guard delivery.publication.reliable else { return true }
+        var numbered = delivery.publication.message(routed: delivery.route)
+        if case .bufferFull = detaching!.outbound.assign(&numbered, bytes: delivery.publication.bytes) { return false }
+        return true
+    }
+
+    /// The session's replay buffer cannot take `pending`: the client does not
+    /// acknowledge. Close with 4007; a resume then fails with `buffer_overflowed`.
+    func replayBufferFull(pending: QueuedDelivery) {
+        logger.notice("replay buffer full: closing slow consumer", metadata: ["session": "\(sessionID ?? 0)"])
+        server.metrics.rejected("replay_buffer_full")
+        _ = machine.close(Close(code: .slowConsumer, reason: "replay buffer full"))
+        enqueue(CourierMessage(body: .close(Close(code: .slowConsumer, reason: "replay buffer full: acknowledge faster"))))
+        detachSession(reason: "slow consumer", overflowed: true)
+        sendCloseFrame(code: .slowConsumer, reason: "replay buffer full")
+    }
+
+    /// Credit the client spent on an incoming data message (§16.3). False (after
+    /// closing with 4008) when it had none.
+    func spendClientCredit(_ message: CourierMessage) -> Bool {
+        guard let payload = message.dataPayload else { return true }
+        switch receiveWindow.received(bytes: payload.readableBytes) {
+        case .accepted:
+            // The router handles it at once: the credit can go back.
+            receiveWindow.consumed(messages: 1, bytes: payload.readableBytes)
+            return true
+        case .exceeded:
+            server.metrics.rejected("credit_exceeded")
+            perform(violation: Violation(
+                error: ErrorMessage(code: .creditExceeded, message: "data message beyond the credit granted (window \(receiveWindow.window.messages) messages, \(receiveWindow.window.bytes) bytes)"),
+                close: Close(code: .creditExceeded, reason: "credit exceeded")
+            ))
+            return false
+        }
+    }
+
+    /// Once per read batch: returns the credit the client spent, if worth a message.
+    func returnCredit() {
+        guard machine.isActive, let update = receiveWindow.takeUpdate() else { return }
+        enqueue(CourierMessage(body: .windowUpdate(update)))
+    }
+
+    /// A WindowUpdate from the client: more credit for our data (the first one turns
+    /// flow control on for this connection).
+    func granted(_ update: WindowUpdate) {
+        sendCredit.grant(update)
+        flush()
+    }
+
+    /// Feeds a new heartbeat round trip into the window size.
+    func sampleRoundTrip() {
+        guard let rtt = machine.lastRoundTrip, rtt != lastRoundTrip else { return }
+        lastRoundTrip = rtt
+        receiveWindow.roundTrip(rtt)
+    }
+}

@@ -1,0 +1,51 @@
+import CourierWire
+
+/// One message on its way to recipients, shared by all of them: the router makes one
+/// per publish and every recipient's queue holds a reference (no per-recipient copy of
+/// the message or its payload). Immutable.
+final class OutboundPublication: Sendable {
+    /// The recipient-side message without its route (each recipient adds its own).
+    let message: CourierMessage
+    /// The concrete topic (nil for direct messages).
+    let topic: String?
+    let reliable: Bool
+    /// Payload bytes: what the message costs against queue and credit limits.
+    let bytes: Int
+    let policy: SlowConsumerPolicy
+    /// For `keepLatest`: the topic plus the DeltaUpdate key.
+    let key: String?
+    /// The offset in the topic's history (0: none).
+    let offset: UInt64
+
+    init(message: CourierMessage, topic: String?, reliable: Bool, bytes: Int, policy: SlowConsumerPolicy, offset: UInt64 = 0) {
+        self.message = message
+        self.offset = offset
+        self.topic = topic
+        self.reliable = reliable
+        self.bytes = bytes
+        self.policy = policy
+        if policy == .keepLatest, let topic {
+            if case .deltaUpdate(let update) = message.body {
+                key = topic + "\u{0}" + update.key
+            } else {
+                key = topic
+            }
+        } else {
+            key = nil
+        }
+    }
+
+    /// The message as one recipient gets it.
+    func message(routed route: Route) -> CourierMessage {
+        message.replacingRoute(route)
+    }
+}
+
+/// One delivery in a connection's data queue: the shared publication and this
+/// recipient's route and channel.
+struct QueuedDelivery: Sendable {
+    var publication: OutboundPublication
+    var route: Route
+    /// The queue it waits in: the subscription's alias, 0 for direct messages.
+    var channel: UInt32
+}

@@ -1,0 +1,64 @@
+import CourierSession
+import CourierWire
+
+/// Carries publications to every node that has subscribers and keeps topic history
+/// (`docs/PROTOCOL.md` §16, §16.1). The server's router (`SessionRegistry`) is the
+/// node-local end: it owns subscriptions and fans each publication out to this node's
+/// sessions. `InMemoryBroker` (the default) serves one node; a cluster broker (Redis
+/// pub/sub for the live stream, a stream per topic for history) implements the same
+/// contract, and nothing else in the server changes.
+///
+/// The contract that keeps recovery exact on any broker:
+/// * Publications of one topic reach the sink in offset order.
+/// * A subscriber registers with the router first and reads history second; the
+///   router drops live deliveries whose offset it already delivered from history, so
+///   the overlap between the two is harmless and nothing falls between them.
+public protocol Broker: Sendable {
+    /// Where publications go (on this node): set once, before the first publish.
+    func setSink(_ sink: @escaping @Sendable ([BrokerPublication]) -> Void)
+
+    /// Publishes a batch, in order. Each message of a topic with history gets that
+    /// topic's epoch and next offset; the batch then reaches every node's sink.
+    func publish(_ batch: [BrokerPublication], now: SessionInstant)
+
+    /// Where `topic`'s live stream stands and, when `recover` asks for it and the
+    /// history still holds everything from there, the messages missed.
+    func history(of topic: String, recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead
+}
+
+/// A message published to a topic.
+public struct BrokerPublication: Sendable {
+    public var topic: String
+    /// The recipient-side message (header and body, no route yet).
+    public var message: CourierMessage
+    public var reliable: Bool
+    /// Payload bytes.
+    public var bytes: Int
+    /// Set by the broker for topics with history (0: none).
+    public var epoch: UInt64 = 0
+    public var offset: UInt64 = 0
+
+    public init(topic: String, message: CourierMessage, reliable: Bool, bytes: Int) {
+        self.topic = topic
+        self.message = message
+        self.reliable = reliable
+        self.bytes = bytes
+    }
+}
+
+/// What a subscriber learns from a topic's history.
+public struct HistoryRead: Sendable {
+    /// 0 when the topic keeps no history.
+    public var epoch: UInt64
+    /// The offset the next live message will have.
+    public var nextOffset: UInt64
+    /// Recovered: the messages from the requested offset up to `nextOffset - 1`, in order.
+    /// Nil when no recovery was asked or it failed.
+    public var missed: [CourierMessage]?
+
+    public init(epoch: UInt64, nextOffset: UInt64, missed: [CourierMessage]?) {
+        self.epoch = epoch
+        self.nextOffset = nextOffset
+        self.missed = missed
+    }
+}
