@@ -50,6 +50,14 @@ extension CourierClient {
         /// Incoming messages buffered for the consumer of `messages` before the client
         /// stops reading from the socket (TCP backpressure).
         public var incomingBufferLimit: Int
+        /// Server → client credit flow control (`docs/PROTOCOL.md` §16.3): after each
+        /// handshake the client grants the server a window of these bounds and returns
+        /// credit as the consumer takes messages from `messages`, so a consumer that
+        /// does not read stops the server from sending. The byte window is raised to
+        /// the largest message that can arrive when it is smaller. Nil leaves flow
+        /// control off: the server sends without credit, bounded by its queues.
+        /// (Client → server credit is always honoured.)
+        public var flowControl: ReceiveWindow.Limits?
 
         public init(
             host: String,
@@ -63,13 +71,15 @@ extension CourierClient {
             maxMessageBytes: Int = 1 << 20,
             maxMessagesPerFrame: Int = 1_024,
             origin: String? = nil,
-            incomingBufferLimit: Int = 1_024
+            incomingBufferLimit: Int = 1_024,
+            flowControl: ReceiveWindow.Limits? = ReceiveWindow.Limits()
         ) {
             precondition(!protocolVersions.isEmpty, "offer at least one protocol version")
             precondition(maxMessageBytes > 0 && maxMessageBytes <= Int(UInt32.max) - Self.frameHeadroom, "maxMessageBytes out of range")
             precondition(maxMessagesPerFrame > 0, "maxMessagesPerFrame must be positive")
             precondition(incomingBufferLimit > 1, "incomingBufferLimit must be at least 2")
             precondition(handshakeTimeout > .zero, "handshakeTimeout must be positive")
+            precondition(flowControl?.isValid ?? true, "flowControl limits need 0 < min ≤ initial ≤ max ≤ UInt32.max")
             self.host = host
             self.port = port
             self.path = path
@@ -82,6 +92,7 @@ extension CourierClient {
             self.maxMessagesPerFrame = maxMessagesPerFrame
             self.origin = origin
             self.incomingBufferLimit = incomingBufferLimit
+            self.flowControl = flowControl
         }
 
         /// Room above `maxMessageBytes` for batching and framing in one WebSocket frame.

@@ -74,7 +74,8 @@ public final class CourierClient: Sendable {
 
     /// Sends `payload` as BinaryData. Returns once the message is numbered (when
     /// reliable) and queued for writing; waits — without failing — while the replay
-    /// buffer is full or the client is reconnecting.
+    /// buffer is full, while the server's credit does not cover it (§16.3), or while
+    /// the client is reconnecting. Messages wait in order.
     public func send(_ payload: ByteBuffer, to destination: Destination, reliable: Bool = true) async throws(CourierClientError) {
         try await send(.binaryData, payload, to: destination, reliable: reliable, awaitAcknowledgement: false)
     }

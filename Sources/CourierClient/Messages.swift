@@ -1,4 +1,5 @@
 import NIOCore
+import Synchronization
 
 extension CourierClient {
     /// The data messages the server delivers, in order, across reconnects.
@@ -9,6 +10,10 @@ extension CourierClient {
     /// for longer than 2.5 heartbeat intervals makes the connection look dead; the
     /// client then reconnects and resumes, and reliable messages are replayed.
     ///
+    /// With flow control on (`Configuration.flowControl`), credit for a message goes
+    /// back to the server when the consumer takes it from here, not when it arrives:
+    /// a consumer that stops reading stops the server after one window.
+    ///
     /// Unicast: iterate it from one task, once. Ending the iteration ends the
     /// sequence; messages arriving after that are dropped.
     public struct Messages: AsyncSequence, Sendable {
@@ -18,16 +23,20 @@ extension CourierClient {
         typealias Source = Producer.Source
 
         let producer: Producer
+        let consumption: ConsumptionReporter
 
         public func makeAsyncIterator() -> AsyncIterator {
-            AsyncIterator(base: producer.makeAsyncIterator())
+            AsyncIterator(base: producer.makeAsyncIterator(), consumption: consumption)
         }
 
         public struct AsyncIterator: AsyncIteratorProtocol {
             var base: Producer.AsyncIterator
+            let consumption: ConsumptionReporter
 
             public mutating func next() async -> IncomingMessage? {
-                await base.next()
+                let message = await base.next()
+                if message != nil { consumption.took() }
+                return message
             }
         }
 
@@ -38,7 +47,8 @@ extension CourierClient {
                 finishOnDeinit: true,
                 delegate: delegate
             )
-            return (Messages(producer: produced.sequence), produced.source)
+            let consumption = ConsumptionReporter(loop: delegate.loop, core: delegate.core)
+            return (Messages(producer: produced.sequence, consumption: consumption), produced.source)
         }
     }
 }
@@ -57,6 +67,37 @@ struct MessagesDelegate: NIOAsyncSequenceProducerDelegate {
         loop.execute {
             core.value?.messagesTerminated()
             core.value = nil
+        }
+    }
+}
+
+/// Tells the client loop how many messages the consumer took, so their credit can go
+/// back to the server (§16.3). Takes coalesce: one hop to the loop carries every take
+/// made before it runs.
+final class ConsumptionReporter: Sendable {
+    let loop: any EventLoop
+    let core: NIOLoopBoundBox<ClientCore?>
+    /// Takes not reported yet; a hop is on its way whenever this is above zero.
+    private let pending = Mutex(0)
+
+    init(loop: any EventLoop, core: NIOLoopBoundBox<ClientCore?>) {
+        self.loop = loop
+        self.core = core
+    }
+
+    /// The consumer took one message.
+    func took() {
+        let first = pending.withLock { count in
+            count += 1
+            return count == 1
+        }
+        guard first else { return }
+        loop.execute {
+            let count = self.pending.withLock { count in
+                defer { count = 0 }
+                return count
+            }
+            self.core.value?.messagesConsumed(count)
         }
     }
 }

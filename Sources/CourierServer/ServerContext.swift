@@ -15,6 +15,7 @@ final class ServerContext: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let addressLimiter: NIOLockedValueBox<AddressLimiter>
+    let flushers = TickFlusher.Registry()
 
     init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, logger: Logger) {
         self.configuration = configuration

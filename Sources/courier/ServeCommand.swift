@@ -36,6 +36,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Most subscriptions per connection.") var maxSubscriptions = 1_024
     @Option(help: "Replay buffer per session: messages.") var replayMessages = 4_096
     @Option(help: "Replay buffer per session: bytes.") var replayBytes = 8 << 20
+    @Option(help: "Slow-consumer policy of a topic pattern as PATTERN=POLICY, POLICY one of dropOldest, keepLatest, disconnect (repeatable; first match wins).")
+    var topicPolicy: [String] = []
+    @Option(help: "Policy of topics no --topic-policy matches.") var defaultPolicy = "dropOldest"
+    @Option(help: "Data waiting for one connection: payload bytes per channel.") var queueBytesPerChannel = 256 * 1_024
+    @Option(help: "Data waiting for one connection: payload bytes in all.") var queueBytesPerConnection = 1 << 20
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
@@ -51,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
         try positive(replayMessages, "replay-messages")
         try positive(replayBytes, "replay-bytes")
         if let threads { try positive(threads, "threads") }
+        try positive(queueBytesPerChannel, "queue-bytes-per-channel")
+        try positive(queueBytesPerConnection, "queue-bytes-per-connection")
+        _ = try policies()
         guard heartbeatMs >= 0 else { throw ValidationError("--heartbeat-ms must not be negative (0 disables heartbeats)") }
         guard resumeWindowSeconds >= 0 else { throw ValidationError("--resume-window-seconds must not be negative") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical") }
@@ -74,6 +82,9 @@ struct ServeCommand: AsyncParsableCommand {
             handshakeTimeout: .milliseconds(handshakeTimeoutMs), heartbeatInterval: .milliseconds(heartbeatMs),
             resumeWindow: .seconds(resumeWindowSeconds),
             replayLimits: .init(maxMessages: replayMessages, maxBytes: replayBytes),
+            queueBytesPerChannel: queueBytesPerChannel, queueBytesPerConnection: queueBytesPerConnection,
+            topicPolicies: try policies(),
+            receiveWindow: ReceiveWindow.Limits().accommodating(messageBytes: maxMessageBytes),
             eventLoopThreads: threads ?? ProcessInfo.processInfo.activeProcessorCount
         )
         let server = try await CourierServer(configuration: configuration, logger: logger)
@@ -90,6 +101,17 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try await group.run()
         banner.cancel()
+    }
+
+    func policies() throws -> TopicPolicies {
+        guard let fallback = SlowConsumerPolicy(rawValue: defaultPolicy) else {
+            throw ValidationError("--default-policy must be one of \(SlowConsumerPolicy.allCases.map(\.rawValue).joined(separator: ", ")), got \(defaultPolicy)")
+        }
+        do {
+            return TopicPolicies(rules: try topicPolicy.map(TopicPolicies.parseRule), defaultPolicy: fallback)
+        } catch {
+            throw ValidationError("--topic-policy \(error.problem)")
+        }
     }
 
     func resolveSecret() throws -> ([UInt8], generated: Bool) {

@@ -58,14 +58,16 @@ struct Harness {
         handshakeTimeout: Duration = .seconds(10),
         resuming session: ReliableSession? = nil,
         ticket: ClientConnectionStateMachine.Ticket? = nil,
-        maxMessagesPerFrame: Int = 1_024
+        maxMessagesPerFrame: Int = 1_024,
+        flowControl: ReceiveWindow.Limits? = nil
     ) throws {
         let loop = EmbeddedEventLoop()
         let channel = EmbeddedChannel(loop: loop)
         let delegate = RecordingDelegate()
         let settings = CourierConnectionHandler.Settings(
             version: version, authentication: authentication, handshakeTimeout: handshakeTimeout,
-            replayLimits: .init(), wireLimits: WireLimits(maxMessagesPerFrame: maxMessagesPerFrame)
+            replayLimits: .init(), wireLimits: WireLimits(maxMessagesPerFrame: maxMessagesPerFrame),
+            flowControl: flowControl
         )
         let handler = CourierConnectionHandler(
             id: 1, settings: settings, resuming: session, ticket: ticket, now: loop.now,
@@ -127,19 +129,23 @@ struct Harness {
     }
 
     static func response(
-        version: ProtocolVersion = .v2, heartbeatMillis: UInt32 = 0, resume: HandshakeResponse.ResumeStatus = .new
+        version: ProtocolVersion = .v2, heartbeatMillis: UInt32 = 0, resume: HandshakeResponse.ResumeStatus = .new,
+        credit: (messages: UInt32, bytes: UInt32) = (1_000, 1 << 20), maxMessageBytes: UInt32 = 1 << 20
     ) -> CourierMessage {
         CourierMessage(body: .handshakeResponse(HandshakeResponse(
             version: version.rawValue, sessionID: sessionID, resumeToken: ByteBuffer(bytes: [9, 9, 9]), heartbeatMillis: heartbeatMillis,
-            creditMessages: 1_000, creditBytes: 1 << 20, maxMessageBytes: 1 << 20, resume: resume
+            creditMessages: credit.messages, creditBytes: credit.bytes, maxMessageBytes: maxMessageBytes, resume: resume
         )))
     }
 
     /// Challenge → Handshake → HandshakeResponse; discards what was written.
-    func establish(heartbeatMillis: UInt32 = 0, resume: HandshakeResponse.ResumeStatus = .new) throws {
+    func establish(
+        heartbeatMillis: UInt32 = 0, resume: HandshakeResponse.ResumeStatus = .new,
+        credit: (messages: UInt32, bytes: UInt32) = (1_000, 1 << 20), maxMessageBytes: UInt32 = 1 << 20
+    ) throws {
         try receive(Self.challenge())
         _ = try written()
-        try receive(Self.response(version: version, heartbeatMillis: heartbeatMillis, resume: resume))
+        try receive(Self.response(version: version, heartbeatMillis: heartbeatMillis, resume: resume, credit: credit, maxMessageBytes: maxMessageBytes))
         _ = try written()
     }
 

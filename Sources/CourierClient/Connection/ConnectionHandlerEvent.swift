@@ -38,8 +38,10 @@ enum ConnectionHandlerEvent {
     case established(HandshakeResponse)
     /// The handshake completed with a new session: the old one could not be resumed.
     case resumeFailed(HandshakeResponse, reason: HandshakeResponse.ResumeFailure, unacknowledged: [CourierMessage])
-    /// A message for the application (data, SubscribeResult, WindowUpdate), in order.
+    /// A message for the application (data, SubscribeResult), in order.
     case received(CourierMessage)
+    /// The server granted send credit (§16.3): sends waiting for it may fit now.
+    case creditGranted
     /// The server acknowledged everything up to `sequence`; the replay buffer has room.
     case acknowledged(through: UInt32)
     /// An `Error` from the server after the handshake.

@@ -6,9 +6,12 @@ import NIOWebSocket
 
 // Sending, batching and closing.
 extension CourierConnectionHandler {
-    /// Numbers (when reliable) and queues a message for this tick's frame.
+    /// Numbers (when reliable) and queues a message for this tick's frame. A data
+    /// message the send credit does not cover is refused before it is numbered.
     func send(_ message: CourierMessage, reliable: Bool, bytes: Int) -> SendOutcome {
-        guard ending == nil, let result = stateMachine.send(message, reliable: reliable, bytes: bytes) else { return .unavailable }
+        guard ending == nil, stateMachine.isActive else { return .unavailable }
+        if needsCredit(message) { return .noCredit }
+        guard let result = stateMachine.send(message, reliable: reliable, bytes: bytes) else { return .unavailable }
         switch result {
         case .send(let numbered):
             enqueue(numbered)
@@ -37,7 +40,7 @@ extension CourierConnectionHandler {
 
     /// Everything written during this tick leaves in one frame with one flush: at the
     /// end of the read batch, or in a task queued behind the current one.
-    private func scheduleFlush() {
+    func scheduleFlush() {
         guard !flushScheduled, !inReadBatch, let context else { return }
         flushScheduled = true
         context.eventLoop.assumeIsolated().execute {

@@ -24,6 +24,8 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         var handshakeTimeout: Duration
         var replayLimits: OutboundReliability.Limits
         var wireLimits: WireLimits
+        /// Server → client credit (§16.3); nil leaves it off.
+        var flowControl: ReceiveWindow.Limits? = nil
 
         /// How long to wait for the server's close frame after sending ours (§10).
         static let closeGracePeriod = TimeAmount.seconds(5)
@@ -34,6 +36,9 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         case queued(sequence: UInt32?)
         /// The replay buffer is full: nothing was queued.
         case bufferFull
+        /// A data message that the send credit does not cover (or that would have to
+        /// pass data already waiting for credit): nothing was queued (§16.3).
+        case noCredit
         /// The connection is not Active (handshaking or closing).
         case unavailable
     }
@@ -60,6 +65,9 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
     var readingPaused: Bool
     var readPending = false
     var reportedEnd = false
+    /// What the server may still send us; nil until the handshake, or when flow
+    /// control is off (§16.3).
+    var receiveWindow: ReceiveWindow?
 
     init(
         id: Int, settings: Settings, resuming session: ReliableSession?, ticket: ClientConnectionStateMachine.Ticket?,
@@ -160,6 +168,9 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         if ending == nil, let ack = stateMachine.takeAcknowledgement() {
             batcher.append(ack)
         }
+        if ending == nil, let update = receiveWindow?.takeUpdate() {
+            batcher.append(CourierMessage(body: .windowUpdate(update)))
+        }
         flushNow()
         delegate?.connection(id, .readComplete)
         scheduleWakeup()
@@ -189,7 +200,17 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         var reader = FrameReader(frame: buffer, decoder: decoder)
         do {
             while ending == nil, let decoded = try reader.next() {
-                perform(stateMachine.received(decoded.message, now: now))
+                let message = decoded.message
+                let charged = charge(message)
+                let action = stateMachine.received(message, now: now)
+                if let charged, !action.delivers {
+                    // Spent credit but never reaches the application (a duplicate): returned at once.
+                    receiveWindow?.consumed(messages: 1, bytes: charged)
+                }
+                perform(action)
+                if case .heartbeat(let beat) = message.body, beat.kind == .pong, let rtt = stateMachine.lastRoundTrip {
+                    receiveWindow?.roundTrip(rtt)
+                }
             }
         } catch {
             logger.debug("undecodable message from the server", metadata: ["error": "\(error)"])
@@ -206,15 +227,21 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         case .established(let response, let replay):
             established = true
             batcher.sessionID = response.sessionID
+            startFlowControl(response)
             for message in replay { batcher.append(message) }
             logger.debug("established", metadata: ["session": "\(response.sessionID)", "replayed": "\(replay.count)"])
             delegate?.connection(id, .established(response))
         case .resumeFailed(let response, let reason, let unacknowledged):
             established = true
             batcher.sessionID = response.sessionID
+            startFlowControl(response)
             delegate?.connection(id, .resumeFailed(response, reason: reason, unacknowledged: unacknowledged))
         case .deliver(let message):
-            delegate?.connection(id, .received(message))
+            if case .windowUpdate(let update) = message.body {
+                granted(update)
+            } else {
+                delegate?.connection(id, .received(message))
+            }
         case .send(let message):
             enqueue(message)
         case .acknowledged:

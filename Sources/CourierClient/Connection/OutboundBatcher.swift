@@ -1,3 +1,4 @@
+import CourierSession
 import CourierWire
 import NIOCore
 
@@ -8,6 +9,10 @@ import NIOCore
 ///   everything else, in the order they were queued;
 /// * the rest keep their order; a v2 reliable message that follows the previous one
 ///   on this connection loses its explicit sequence (`SequenceCompressor`);
+/// * data messages (TextData, BinaryData, DeltaUpdate) spend the connection's send
+///   `credit` when they are appended (§16.3); one that does not fit is held, with every
+///   data message after it, until a `grant` makes room. Other messages never wait for
+///   credit;
 /// * a batch holds at most `maxMessagesPerFrame` messages and about `frameBudget`
 ///   bytes; every message but the last of a batch carries its length.
 ///
@@ -26,18 +31,27 @@ struct OutboundBatcher {
     /// Set on every v1 message once known (the v1 header always has the field); v2
     /// omits it after the handshake.
     var sessionID: UInt64?
+    /// What the server lets this connection send (unlimited until the handshake sets it).
+    private(set) var credit: SendCredit
     private var compressor = SequenceCompressor()
     private var control: [CourierMessage] = []
     private var ordered: [CourierMessage] = []
+    /// Data messages waiting for credit, in order.
+    private var held = CircularBuffer<CourierMessage>()
 
-    init(version: ProtocolVersion, maxMessagesPerFrame: Int, frameBudget: Int) {
+    init(version: ProtocolVersion, maxMessagesPerFrame: Int, frameBudget: Int, credit: SendCredit = .unlimited) {
         self.encoder = MessageEncoder(version: version)
         self.maxMessagesPerFrame = maxMessagesPerFrame
         self.frameBudget = frameBudget
+        self.credit = credit
     }
 
+    /// Nothing is ready to write (held data messages do not count: they cannot be written).
     var isEmpty: Bool { control.isEmpty && ordered.isEmpty }
+    /// Messages ready to write.
     var count: Int { control.count + ordered.count }
+    /// Data messages waiting for credit.
+    var heldCount: Int { held.count }
 
     static func isControl(_ type: MessageType) -> Bool {
         switch type {
@@ -46,12 +60,72 @@ struct OutboundBatcher {
         }
     }
 
-    mutating func append(_ message: CourierMessage) {
-        if Self.isControl(message.type) { control.append(message) } else { ordered.append(message) }
+    /// TextData, BinaryData and DeltaUpdate: the messages that need credit (§16.3).
+    static func isData(_ type: MessageType) -> Bool {
+        switch type {
+        case .textData, .binaryData, .deltaUpdate: return true
+        default: return false
+        }
     }
 
-    /// Forgets queued messages that are not control messages (after a Close).
-    mutating func dropData() { ordered.removeAll() }
+    /// The byte credit a message costs: its payload (0 for messages that need no credit).
+    static func creditBytes(_ message: CourierMessage) -> Int {
+        message.dataPayload?.readableBytes ?? 0
+    }
+
+    /// Whether a data message of `bytes` payload would go out now rather than be held.
+    func canSendData(bytes: Int) -> Bool {
+        held.isEmpty && credit.allows(bytes: bytes)
+    }
+
+    mutating func append(_ message: CourierMessage) {
+        if Self.isControl(message.type) {
+            control.append(message)
+        } else if Self.isData(message.type) {
+            let bytes = Self.creditBytes(message)
+            if canSendData(bytes: bytes) {
+                credit.spend(bytes: bytes)
+                ordered.append(message)
+            } else {
+                held.append(message)
+            }
+        } else {
+            ordered.append(message)
+        }
+    }
+
+    /// Replaces the credit (the HandshakeResponse's initial credit); held messages that
+    /// now fit are released. Returns how many were.
+    @discardableResult
+    mutating func setCredit(_ credit: SendCredit) -> Int {
+        self.credit = credit
+        return releaseHeld()
+    }
+
+    /// Adds the credit of a WindowUpdate; held messages that now fit are released, in
+    /// order. Returns how many were.
+    @discardableResult
+    mutating func grant(_ update: WindowUpdate) -> Int {
+        credit.grant(update)
+        return releaseHeld()
+    }
+
+    private mutating func releaseHeld() -> Int {
+        var released = 0
+        while let first = held.first, credit.allows(bytes: Self.creditBytes(first)) {
+            credit.spend(bytes: Self.creditBytes(first))
+            ordered.append(held.removeFirst())
+            released += 1
+        }
+        return released
+    }
+
+    /// Forgets queued messages that are not control messages (after a Close), held
+    /// ones included.
+    mutating func dropData() {
+        ordered.removeAll()
+        held.removeAll()
+    }
 
     /// Encodes and removes everything queued: the payloads of the WebSocket messages to
     /// send, in order. A message that fails to encode is left out and reported.

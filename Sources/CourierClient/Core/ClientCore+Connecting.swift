@@ -102,7 +102,8 @@ extension ClientCore {
         ))
         let settings = CourierConnectionHandler.Settings(
             version: version, authentication: configuration.authentication, handshakeTimeout: configuration.handshakeTimeout,
-            replayLimits: configuration.replayLimits, wireLimits: configuration.wireLimits
+            replayLimits: configuration.replayLimits, wireLimits: configuration.wireLimits,
+            flowControl: configuration.flowControl
         )
         let session = carriedSession
         carriedSession = nil

@@ -27,7 +27,9 @@ extension ClientCore: ConnectionHandlerDelegate {
             emit(.connected(sessionID: response.sessionID, resumed: false))
             drainPendingSends()
         case .received(let message):
-            received(message)
+            received(message, on: attempt)
+        case .creditGranted:
+            drainPendingSends()
         case .acknowledged(let sequence):
             resolveAckWaiters(through: sequence)
             drainPendingSends()
@@ -55,7 +57,7 @@ extension ClientCore: ConnectionHandlerDelegate {
         connectPromise = nil
     }
 
-    private func received(_ message: CourierMessage) {
+    private func received(_ message: CourierMessage, on attempt: Attempt) {
         switch message.body {
         case .subscribeResult(let result):
             guard let waiter = subscribeWaiters.removeValue(forKey: result.requestID) else { return }
@@ -64,9 +66,6 @@ extension ClientCore: ConnectionHandlerDelegate {
             waiter.promise.succeed(Subscription(
                 pattern: waiter.pattern, channel: result.channel, epoch: result.epoch, offset: result.offset, recovery: result.recovery
             ))
-        case .windowUpdate:
-            // Credit-based flow control is not implemented yet; the grant is ignored.
-            break
         default:
             if var incoming = IncomingMessage(message, topic: topic(for:)) {
                 if case .channel(let alias) = incoming.route, let next = channelOffsets[alias] {
@@ -74,6 +73,9 @@ extension ClientCore: ConnectionHandlerDelegate {
                     channelOffsets[alias] = next + 1
                 }
                 inbox.append(incoming)
+                // The handler counted it against its receive window when flow control is on.
+                let charged = attempt.handler?.receiveWindow != nil
+                inboxCharges.append(Charge(attemptID: charged ? attempt.id : nil, bytes: incoming.payload.readableBytes))
             }
         }
     }
@@ -113,7 +115,7 @@ extension ClientCore: ConnectionHandlerDelegate {
             phase = .idle
             carriedSession = nil
             ticket = nil
-            while let send = pendingSends.popFirst() { send.promise.fail(error) }
+            failPendingSends(error)
             logger.debug("connect failed", metadata: ["error": "\(error)"])
             promise.fail(error)
             return

@@ -7,7 +7,8 @@ import NIOCore
 extension ClientCore {
     /// Queues `message`; the future completes once it is numbered and queued for
     /// writing (or, with `awaitAcknowledgement`, once the server acknowledged it).
-    /// While the replay buffer is full or no connection is Active, it waits.
+    /// While no connection is Active, or (data) while the replay buffer is full or the
+    /// send credit does not cover it (§16.3), it waits.
     func send(_ message: CourierMessage, reliable: Bool, bodyBytes: Int, payloadBytes: Int, awaitAcknowledgement: Bool) -> EventLoopFuture<Void> {
         if let error = refusal { return loop.makeFailedFuture(error) }
         let limit = min(configuration.maxMessageBytes, serverMaxMessageBytes ?? .max)
@@ -15,9 +16,10 @@ extension ClientCore {
             return loop.makeFailedFuture(CourierClientError.messageTooLarge(size: bodyBytes, limit: limit))
         }
         let promise = loop.makePromise(of: Void.self)
-        pendingSends.append(PendingSend(
+        let pending = PendingSend(
             message: message, reliable: reliable, bytes: payloadBytes, promise: promise, awaitAcknowledgement: awaitAcknowledgement
-        ))
+        )
+        if OutboundBatcher.isData(message.type) { pendingSends.append(pending) } else { pendingRequests.append(pending) }
         drainPendingSends()
         return promise.futureResult
     }
@@ -31,14 +33,22 @@ extension ClientCore {
         }
     }
 
-    /// Moves waiting sends onto the Active connection, in order, while the replay
-    /// buffer has room.
+    /// Moves waiting sends onto the Active connection, in order: requests first (they
+    /// need no credit), then data while the replay buffer has room and the credit
+    /// covers it.
     func drainPendingSends() {
         guard case .active(let attempt) = phase, let handler = attempt.handler else { return }
-        while let next = pendingSends.first {
+        drain(requests: true, into: handler)
+        drain(requests: false, into: handler)
+    }
+
+    /// Drains `pendingRequests` or `pendingSends` (not through `inout`: completing a
+    /// promise may run code that queues another send).
+    private func drain(requests: Bool, into handler: CourierConnectionHandler) {
+        while let next = requests ? pendingRequests.first : pendingSends.first {
             switch handler.send(next.message, reliable: next.reliable, bytes: next.bytes) {
             case .queued(let sequence):
-                pendingSends.removeFirst()
+                if requests { pendingRequests.removeFirst() } else { pendingSends.removeFirst() }
                 if case .subscribe(let subscribe) = next.message.body {
                     subscribeWaiters[subscribe.requestID]?.sent = true
                 }
@@ -47,7 +57,7 @@ extension ClientCore {
                 } else {
                     next.promise.succeed(())
                 }
-            case .bufferFull, .unavailable:
+            case .bufferFull, .noCredit, .unavailable:
                 return
             }
         }

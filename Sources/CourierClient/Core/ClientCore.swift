@@ -46,6 +46,14 @@ final class ClientCore {
         var awaitAcknowledgement: Bool
     }
 
+    /// A message handed to the consumer of `messages`: whose receive window to return
+    /// its credit to once it is taken (§16.3).
+    struct Charge {
+        /// The attempt whose connection counted it; nil when flow control was off.
+        var attemptID: Int?
+        var bytes: Int
+    }
+
     struct AckWaiter {
         var sequence: UInt32
         var promise: EventLoopPromise<Void>
@@ -74,8 +82,12 @@ final class ClientCore {
     /// Set while the first `connect()` waits.
     var connectPromise: EventLoopPromise<Void>?
     var closePromises: [EventLoopPromise<Void>] = []
-    /// Sends waiting for an Active connection or for room in the replay buffer, in order.
+    /// Data sends waiting for an Active connection, for room in the replay buffer or
+    /// for send credit (§16.3), in order.
     var pendingSends = CircularBuffer<PendingSend>()
+    /// Subscribe and Unsubscribe waiting for an Active connection, in order. They need
+    /// no credit, so they never wait behind data.
+    var pendingRequests = CircularBuffer<PendingSend>()
     /// `sendAcknowledged` calls waiting for the server's cumulative acknowledgement, in
     /// sequence order.
     var ackWaiters = CircularBuffer<AckWaiter>()
@@ -88,6 +100,10 @@ final class ClientCore {
     var serverMaxMessageBytes: Int?
     /// Messages delivered during the current read batch, handed on at its end.
     var inbox: [IncomingMessage] = []
+    /// One per `inbox` entry.
+    var inboxCharges: [Charge] = []
+    /// One per message handed to the consumer and not taken yet, in order.
+    var unconsumed = CircularBuffer<Charge>()
     /// The consumer of `messages` is behind: connections stop reading.
     var readingPaused = false
 
@@ -138,7 +154,8 @@ final class ClientCore {
         carriedSession = nil
         ticket = nil
         flushInbox()
-        while let send = pendingSends.popFirst() { send.promise.fail(error) }
+        unconsumed.removeAll()
+        failPendingSends(error)
         while let waiter = ackWaiters.popFirst() { waiter.promise.fail(error) }
         let subscribes = subscribeWaiters.values
         subscribeWaiters.removeAll()
@@ -159,18 +176,50 @@ final class ClientCore {
     func flushInbox() {
         guard !inbox.isEmpty else { return }
         let batch = inbox
+        let charges = inboxCharges
         inbox.removeAll(keepingCapacity: true)
+        inboxCharges.removeAll(keepingCapacity: true)
         switch messageSource.yield(contentsOf: batch) {
         case .produceMore:
-            break
+            unconsumed.append(contentsOf: charges)
         case .stopProducing:
+            unconsumed.append(contentsOf: charges)
             if !readingPaused {
                 readingPaused = true
                 currentHandler?.setReadingPaused(true)
             }
         case .dropped:
             logger.debug("messages dropped: nobody iterates `messages` any more", metadata: ["count": "\(batch.count)"])
+            returnCredit(charges)
         }
+    }
+
+    /// The consumer took `count` messages from `messages` (§16.3): their credit goes
+    /// back to the connection they arrived on, if it is still the current one.
+    func messagesConsumed(_ count: Int) {
+        var taken: [Charge] = []
+        taken.reserveCapacity(min(count, unconsumed.count))
+        while taken.count < count, let charge = unconsumed.popFirst() { taken.append(charge) }
+        returnCredit(taken)
+    }
+
+    /// Returns the credit of messages the consumer is done with (or will never see).
+    /// Credit is per connection: messages of an earlier connection return nothing.
+    func returnCredit(_ charges: some Sequence<Charge>) {
+        guard let attempt = currentAttempt, let handler = attempt.handler else { return }
+        var messages = 0
+        var bytes = 0
+        for charge in charges where charge.attemptID == attempt.id {
+            messages += 1
+            bytes += charge.bytes
+        }
+        if messages > 0 { handler.applicationConsumed(messages: messages, bytes: bytes) }
+    }
+
+    /// Fails every send still waiting.
+    func failPendingSends(_ error: CourierClientError) {
+        while let send = pendingRequests.popFirst() { send.promise.fail(error) }
+        while let send = pendingSends.popFirst() { send.promise.fail(error) }
     }
 
     /// The consumer of `messages` caught up.
@@ -180,8 +229,12 @@ final class ClientCore {
         currentHandler?.setReadingPaused(false)
     }
 
-    /// The consumer stopped iterating `messages`: reading must not stay paused.
+    /// The consumer stopped iterating `messages`: reading must not stay paused, and
+    /// what it never took will not be: its credit goes back.
     func messagesTerminated() {
+        let charges = unconsumed
+        unconsumed.removeAll()
+        returnCredit(charges)
         resumeReading()
     }
 }

@@ -6,8 +6,23 @@ import NIOCore
 /// Deliveries from the router into this connection's data queues (`docs/PROTOCOL.md`
 /// §16.2), and the credit both sides grant (§16.3).
 extension ServerConnectionHandler {
-    /// A message for this session from the router.
-    func deliverFromRouter(_ delivery: QueuedDelivery) {
+    /// Messages for this session from the router (the router calls `endOfDeliveries`
+    /// after its batch).
+    func deliverFromRouter(_ run: DeliveryRun) {
+        for publication in run.publications {
+            deliverFromRouter(QueuedDelivery(publication: publication, route: run.route, channel: run.channel), batched: true)
+        }
+    }
+
+    /// After a batch of deliveries from the router: write what they produced.
+    func endOfDeliveries() {
+        guard held != nil || unflushed > 0 || !control.isEmpty else { return }
+        flush()
+    }
+
+    /// A message for this session; `batched`: the caller calls `endOfDeliveries`,
+    /// otherwise it is written at the end of the tick.
+    func deliverFromRouter(_ delivery: QueuedDelivery, batched: Bool = false) {
         guard let id = sessionID else { return }
         guard !detached else {
             if detaching != nil {
@@ -19,6 +34,16 @@ extension ServerConnectionHandler {
             return
         }
         if !admitOffset(delivery) { return }
+        defer { if !batched && !inRead { scheduleFlush() } }
+        // Nothing waiting, credit and a socket that takes it: straight into this tick's write.
+        if queues.isEmpty, sendCredit.allows(bytes: delivery.publication.bytes), machine.isActive,
+           let context = channelContext, context.channel.isWritable {
+            // Control messages enqueued earlier in this tick keep their place ahead of it.
+            for message in control { append(message, context) }
+            control.removeAll(keepingCapacity: true)
+            _ = send(delivery, context)
+            return
+        }
         // Queues are for what cannot go yet: a backlog that could go is written first,
         // so a burst within one tick does not count against the client.
         if queues.totalBytes + delivery.publication.bytes > backlogBytes, let context = channelContext, context.channel.isWritable {
@@ -35,9 +60,7 @@ extension ServerConnectionHandler {
             server.metrics.dropped(policy: .disconnect, count: 1)
             logger.notice("closing slow consumer", metadata: ["channel": "\(delivery.channel)", "policy": "disconnect"])
             close(Close(code: .slowConsumer, reason: "channel \(delivery.channel) queue full (policy disconnect)"))
-            return
         }
-        if !inRead { scheduleFlush() }
     }
 
     /// Queued bytes above which a delivery writes out what may go before queueing.
@@ -101,7 +124,17 @@ extension ServerConnectionHandler {
     /// A WindowUpdate from the client: more credit for our data (the first one turns
     /// flow control on for this connection).
     func granted(_ update: WindowUpdate) {
-        sendCredit.grant(update)
+        if sendCredit.isUnlimited {
+            // Data already sent on this connection counts against the first grant, so
+            // both sides agree on the credit from the start (§16.3).
+            guard update.channel == 0 else { return }
+            sendCredit = SendCredit(
+                messages: Int64(update.messages) - sentBeforeGrant.messages,
+                bytes: Int64(update.bytes) - sentBeforeGrant.bytes
+            )
+        } else {
+            sendCredit.grant(update)
+        }
         flush()
     }
 

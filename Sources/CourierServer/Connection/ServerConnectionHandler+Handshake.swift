@@ -95,7 +95,11 @@ extension ServerConnectionHandler {
         case .success(let messages)?:
             server.metrics.handshake(outcome: "accepted", reason: "ok")
             logger.info("session established", metadata: ["replayed": "\(messages.count - 1)"])
-            for message in messages { enqueue(message) }
+            for message in messages {
+                // Replayed data counts against the client's first grant like any other (§16.3).
+                if let payload = message.dataPayload { sentBeforeGrant.add(bytes: payload.readableBytes) }
+                enqueue(message)
+            }
             flush()
             updateTimer()
         case .failure(let violation)?:
@@ -109,7 +113,8 @@ extension ServerConnectionHandler {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         return ConnectionMailbox(
             connectionID: connectionID, eventLoop: eventLoop,
-            deliver: { delivery in bound.value.deliverFromRouter(delivery) },
+            deliver: { run in bound.value.deliverFromRouter(run) },
+            endOfDeliveries: { bound.value.endOfDeliveries() },
             handOver: { code in
                 // Closing detaches; the future completes once the session is in the registry.
                 let handler = bound.value

@@ -16,15 +16,18 @@ extension ServerConnectionHandler {
         if !inRead { scheduleFlush() }
     }
 
+    /// Writes at the end of this event-loop tick (once, however often it is asked).
     func scheduleFlush() {
-        guard !flushScheduled, let context = channelContext else { return }
+        guard !flushScheduled, let flusher = tickFlusher else { return }
         flushScheduled = true
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute {
-            bound.value.flushScheduled = false
-            bound.value.flush()
-            bound.value.updateTimer()
-        }
+        flusher.register(self)
+    }
+
+    /// The tick's end (`TickFlusher`): write what accumulated.
+    func tickEnded() {
+        flushScheduled = false
+        flush()
+        updateTimer()
     }
 
     /// Most payload bytes of data written per flush; the rest goes in the next tick,
@@ -35,21 +38,20 @@ extension ServerConnectionHandler {
     /// messages of about `maxOutboundBatchBytes`, and flushes once.
     func flush() {
         guard let context = channelContext else { return }
-        var count = control.count
         for message in control { append(message, context) }
         control.removeAll(keepingCapacity: true)
-        count += drainData(context)
-        guard count > 0 else { return }
+        drainData(context)
+        guard held != nil || unflushed > 0 else { return }
         finishFrame(context)
-        server.metrics.messagesOut.increment(by: count)
+        server.metrics.messagesOut.increment(by: unflushed)
+        unflushed = 0
         context.flush()
     }
 
     /// Moves data from the queues to the wire while the session is active, the client
-    /// has credit and the socket takes it. Returns how many messages it wrote.
-    func drainData(_ context: ChannelHandlerContext) -> Int {
-        guard !queues.isEmpty, machine.isActive, !detached else { return 0 }
-        var written = 0
+    /// has credit and the socket takes it.
+    func drainData(_ context: ChannelHandlerContext) {
+        guard !queues.isEmpty, machine.isActive, !detached else { return }
         var bytes = 0
         while bytes < Self.dataBytesPerFlush, context.channel.isWritable {
             guard let item = queues.next(allows: { [sendCredit] in sendCredit.allows(bytes: $0) }) else { break }
@@ -59,33 +61,50 @@ extension ServerConnectionHandler {
                     code: .messagesDropped, reference: .channel(channel),
                     message: "\(dropped) messages dropped: this connection could not keep up"
                 ))), context)
-                written += 1
             case .data(let delivery):
-                let publication = delivery.publication
-                switch machine.send(publication.message(routed: delivery.route), reliable: publication.reliable, bytes: publication.bytes) {
-                case .send(let numbered)?:
-                    sendCredit.spend(bytes: publication.bytes)
-                    append(numbered, context)
-                    written += 1
-                    bytes += publication.bytes
-                case .bufferFull?:
-                    replayBufferFull(pending: delivery)
-                    return written
-                case nil:
-                    return written
-                }
+                guard send(delivery, context) else { return }
+                bytes += delivery.publication.bytes
             }
         }
         // More may go now: continue next tick (credit and writability changes flush by themselves).
         if !queues.isEmpty, context.channel.isWritable, bytes >= Self.dataBytesPerFlush { scheduleFlush() }
-        return written
     }
 
-    /// Adds a message to the WebSocket message being built. It is held until the next
-    /// one (or the end of the write), so only the last of a frame goes without a length.
+    /// Numbers (if reliable), spends credit for and appends one delivery. False when the
+    /// session cannot take it (closed, or its replay buffer is full and it is closing).
+    func send(_ delivery: QueuedDelivery, _ context: ChannelHandlerContext) -> Bool {
+        let publication = delivery.publication
+        if sendCredit.isUnlimited { sentBeforeGrant.add(bytes: publication.bytes) }
+        if !publication.reliable, let type = publication.dataType {
+            // Unreliable text or binary: encoded straight from the shared parts.
+            sendCredit.spend(bytes: publication.bytes)
+            appendOutgoing(.data(type, publication.message.header, delivery.route, publication.payload), context)
+            return true
+        }
+        switch machine.send(publication.message(routed: delivery.route), reliable: publication.reliable, bytes: publication.bytes) {
+        case .send(let numbered)?:
+            sendCredit.spend(bytes: publication.bytes)
+            append(numbered, context)
+            return true
+        case .bufferFull?:
+            replayBufferFull(pending: delivery)
+            return false
+        case nil:
+            return false
+        }
+    }
+
+    /// Adds a message to the WebSocket message being built.
     func append(_ message: CourierMessage, _ context: ChannelHandlerContext) {
+        appendOutgoing(.message(message), context)
+    }
+
+    /// Adds to the WebSocket message being built. Each item is held until the next one
+    /// (or the end of the write), so only the last of a frame goes without a length.
+    func appendOutgoing(_ item: Outgoing, _ context: ChannelHandlerContext) {
         if let previous = held { encode(previous, withLength: true, context) }
-        held = message
+        held = item
+        unflushed += 1
     }
 
     /// Writes out the WebSocket message being built (its last message without a length).
@@ -98,14 +117,19 @@ extension ServerConnectionHandler {
         frame = nil
     }
 
-    private func encode(_ message: CourierMessage, withLength: Bool, _ context: ChannelHandlerContext) {
-        var message = message
-        compressor.compress(&message.header, version: version)
+    private func encode(_ item: Outgoing, withLength: Bool, _ context: ChannelHandlerContext) {
         if frame == nil { frame = Self.frameBuffer(context) }
         do {
-            try encoder.encode(message, into: &frame!, includeLength: withLength)
+            switch item {
+            case .message(var message):
+                compressor.compress(&message.header, version: version)
+                try encoder.encode(message, into: &frame!, includeLength: withLength)
+            case .data(let type, var header, let route, let payload):
+                compressor.compress(&header, version: version)
+                try encoder.encodeData(type: type, header: header, route: route, payload: payload, into: &frame!, includeLength: withLength)
+            }
         } catch {
-            logger.error("could not encode an outgoing message", metadata: ["type": "\(message.type)", "error": "\(error)"])
+            logger.error("could not encode an outgoing message", metadata: ["error": "\(error)"])
             return
         }
         if withLength, frame!.readableBytes >= server.configuration.maxOutboundBatchBytes {

@@ -32,15 +32,20 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var sendCredit = SendCredit.unlimited
     /// The credit we grant the client.
     var receiveWindow: ReceiveWindow
+    /// Data sent before the client's first grant (it counts against that grant).
+    var sentBeforeGrant = DataCount()
     var lastRoundTrip: Duration?
     /// The WebSocket message being built, and the message held back until we know
     /// whether another follows it (the last one of a frame carries no length).
     var frame: ByteBuffer?
-    var held: CourierMessage?
+    var held: Outgoing?
+    /// Messages appended since the last flush.
+    var unflushed = 0
     var flushScheduled = false
     /// Between channelRead and channelReadComplete.
     var inRead = false
     var channelContext: ChannelHandlerContext?
+    var tickFlusher: TickFlusher?
     var nonce: [UInt8] = []
     var timer: Scheduled<Void>?
     var timerDeadline: SessionInstant?
@@ -92,6 +97,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     func handlerAdded(context: ChannelHandlerContext) {
         channelContext = context
+        tickFlusher = server.flushers.flusher(for: context.eventLoop)
         server.metrics.connectionsOpened.increment()
         var random = SystemRandomNumberGenerator()
         nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -326,4 +332,21 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
 @available(*, unavailable)
 extension ServerConnectionHandler: Sendable {}
+
+/// Data messages and their payload bytes.
+struct DataCount {
+    var messages: Int64 = 0
+    var bytes: Int64 = 0
+    mutating func add(bytes: Int) {
+        messages += 1
+        self.bytes += Int64(bytes)
+    }
+}
+
+/// One message on its way into the WebSocket message being built.
+enum Outgoing {
+    case message(CourierMessage)
+    /// A TextData/BinaryData delivery encoded from its shared publication's parts.
+    case data(MessageType, MessageHeader, Route, ByteBuffer)
+}
 

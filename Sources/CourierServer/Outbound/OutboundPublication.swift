@@ -1,4 +1,5 @@
 import CourierWire
+import NIOCore
 
 /// One message on its way to recipients, shared by all of them: the router makes one
 /// per publish and every recipient's queue holds a reference (no per-recipient copy of
@@ -16,10 +17,21 @@ final class OutboundPublication: Sendable {
     let key: String?
     /// The offset in the topic's history (0: none).
     let offset: UInt64
+    /// TextData/BinaryData: the type and payload, for encoding straight from the parts.
+    let dataType: MessageType?
+    let payload: ByteBuffer
 
     init(message: CourierMessage, topic: String?, reliable: Bool, bytes: Int, policy: SlowConsumerPolicy, offset: UInt64 = 0) {
         self.message = message
         self.offset = offset
+        switch message.body {
+        case .textData(let data), .binaryData(let data):
+            dataType = message.type
+            payload = data.payload
+        default:
+            dataType = nil
+            payload = ByteBuffer()
+        }
         self.topic = topic
         self.reliable = reliable
         self.bytes = bytes
@@ -47,5 +59,13 @@ struct QueuedDelivery: Sendable {
     var publication: OutboundPublication
     var route: Route
     /// The queue it waits in: the subscription's alias, 0 for direct messages.
+    var channel: UInt32
+}
+
+/// Consecutive publications of one topic for one recipient, in order (the router hands
+/// them over together; the connection queues each as a `QueuedDelivery`).
+struct DeliveryRun: Sendable {
+    var publications: [OutboundPublication]
+    var route: Route
     var channel: UInt32
 }

@@ -7,20 +7,24 @@ import NIOCore
 final class ConnectionMailbox: Sendable {
     let connectionID: UInt64
     let eventLoop: any EventLoop
-    /// Runs on `eventLoop`: queue a data message for the client.
-    let deliver: @Sendable (QueuedDelivery) -> Void
+    /// Runs on `eventLoop`: queue data messages for the client.
+    let deliver: @Sendable (DeliveryRun) -> Void
+    /// Runs on `eventLoop` after a batch of `deliver` calls: write what they produced.
+    let endOfDeliveries: @Sendable () -> Void
     /// Runs on `eventLoop`: close with `code` and hand the session back to the
     /// registry (another connection is resuming it). Succeeds once it is detached.
     let handOver: @Sendable (CloseCode) -> EventLoopFuture<Void>
 
     init(
         connectionID: UInt64, eventLoop: any EventLoop,
-        deliver: @escaping @Sendable (QueuedDelivery) -> Void,
+        deliver: @escaping @Sendable (DeliveryRun) -> Void,
+        endOfDeliveries: @escaping @Sendable () -> Void,
         handOver: @escaping @Sendable (CloseCode) -> EventLoopFuture<Void>
     ) {
         self.connectionID = connectionID
         self.eventLoop = eventLoop
         self.deliver = deliver
+        self.endOfDeliveries = endOfDeliveries
         self.handOver = handOver
     }
 }

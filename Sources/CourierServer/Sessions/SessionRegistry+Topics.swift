@@ -51,70 +51,77 @@ extension SessionRegistry {
         state.withLockedValue { $0.sessions[sessionID]?.subscriptions.count ?? 0 }
     }
 
-    /// One delivery bound for an attached session.
+    /// Deliveries bound for an attached session.
     struct Delivery: Sendable {
         var mailbox: ConnectionMailbox
-        var item: QueuedDelivery
+        var run: DeliveryRun
     }
 
     /// The broker's sink: fans each publication out to every subscriber on this node.
-    /// One `OutboundPublication` per publication, shared by all its recipients; one
-    /// lock for the whole batch, and one hop per event loop with recipients (queued
-    /// under the lock, so ahead of any detach). Deliveries of topics with history are
-    /// reliable, so offsets on a channel never skip. Returns the number of deliveries.
+    ///
+    /// One `OutboundPublication` per publication, shared by all its recipients. The
+    /// batch is cut into runs of consecutive publications to the same topic; each
+    /// recipient gets a whole run in one call (subscriber-major: one visit per
+    /// connection, not one per message), so the publisher's order holds across topics
+    /// too. One lock for the whole batch; hops to each event loop are queued under
+    /// it, so ahead of any detach. Deliveries of topics with history are reliable, so
+    /// offsets on a channel never skip. Returns the number of deliveries.
     @discardableResult
     func fanOut(_ batch: [BrokerPublication]) -> Int {
         state.withLockedValue { state in
-            var groups: [(loop: any EventLoop, deliveries: [Delivery])] = []
+            var groups: [(loop: any EventLoop, deliveries: [Delivery], count: Int)] = []
             var count = 0
-            func send(_ session: UInt64, _ item: QueuedDelivery) {
+            func send(_ session: UInt64, _ run: DeliveryRun) {
                 guard let mailbox = state.attached[session] else {
-                    if Self.deliver(&state, to: session, item) { count += 1 }
+                    for publication in run.publications where Self.deliver(&state, to: session, QueuedDelivery(publication: publication, route: run.route, channel: run.channel)) {
+                        count += 1
+                    }
                     return
                 }
-                count += 1
+                count += run.publications.count
                 let loop = mailbox.eventLoop
                 let index = groups.firstIndex { $0.loop === loop } ?? {
-                    groups.append((loop, []))
-                    groups[groups.count - 1].deliveries.reserveCapacity(min(Self.deliveriesPerHop, 1_024))
+                    groups.append((loop, [], 0))
+                    groups[groups.count - 1].deliveries.reserveCapacity(256)
                     return groups.count - 1
                 }()
-                groups[index].deliveries.append(Delivery(mailbox: mailbox, item: item))
+                groups[index].deliveries.append(Delivery(mailbox: mailbox, run: run))
+                groups[index].count += run.publications.count
                 // Bounded hops: large fan-outs go out in slices, so memory and latency stay flat.
-                if groups[index].deliveries.count >= Self.deliveriesPerHop {
+                if groups[index].count >= Self.deliveriesPerHop {
                     Self.hop(loop, groups[index].deliveries)
-                    groups[index].deliveries.removeAll(keepingCapacity: true)
+                    groups[index].deliveries = []
+                    groups[index].deliveries.reserveCapacity(256)
+                    groups[index].count = 0
                 }
             }
-            for publication in batch {
-                let exact = state.exact[publication.topic]
-                let hasWildcards = !state.wildcards.isEmpty
+            let hasWildcards = !state.wildcards.isEmpty
+            var start = batch.startIndex
+            while start < batch.endIndex {
+                let topic = batch[start].topic
+                var end = start + 1
+                while end < batch.endIndex, batch[end].topic == topic { end += 1 }
+                defer { start = end }
+                let exact = state.exact[topic]
                 guard exact != nil || hasWildcards else { continue }
-                var shared: OutboundPublication?
-                func make() -> OutboundPublication {
-                    if let shared { return shared }
+                let policy = policies.policy(for: topic)
+                let shared = batch[start..<end].map { publication in
                     var message = publication.message
                     // One compact copy for everyone (unless the broker made one), so no
                     // subscriber's queue pins the publisher's whole read buffer.
                     if publication.offset == 0 { message = TopicHistory.compacted(message) }
-                    let made = OutboundPublication(
-                        message: message, topic: publication.topic, reliable: publication.reliable || publication.offset != 0,
-                        bytes: publication.bytes, policy: policies.policy(for: publication.topic), offset: publication.offset
+                    return OutboundPublication(
+                        message: message, topic: topic, reliable: publication.reliable || publication.offset != 0,
+                        bytes: publication.bytes, policy: policy, offset: publication.offset
                     )
-                    shared = made
-                    return made
                 }
-                if let exact {
-                    let publication = make()
-                    for (session, alias) in exact {
-                        send(session, QueuedDelivery(publication: publication, route: .channel(alias), channel: alias))
-                    }
+                for (session, alias) in exact ?? [:] {
+                    send(session, DeliveryRun(publications: shared, route: .channel(alias), channel: alias))
                 }
-                if hasWildcards {
-                    for (session, patterns) in state.wildcards {
-                        for (alias, pattern) in patterns where pattern.matches(publication.topic) {
-                            send(session, QueuedDelivery(publication: make(), route: .topic(publication.topic), channel: alias))
-                        }
+                guard hasWildcards else { continue }
+                for (session, patterns) in state.wildcards {
+                    for (alias, pattern) in patterns where pattern.matches(topic) {
+                        send(session, DeliveryRun(publications: shared, route: .topic(topic), channel: alias))
                     }
                 }
             }
@@ -128,7 +135,9 @@ extension SessionRegistry {
 
     static func hop(_ loop: any EventLoop, _ deliveries: [Delivery]) {
         loop.execute {
-            for delivery in deliveries { delivery.mailbox.deliver(delivery.item) }
+            for delivery in deliveries { delivery.mailbox.deliver(delivery.run) }
+            // Each connection appears once per run: write what it got now.
+            for delivery in deliveries { delivery.mailbox.endOfDeliveries() }
         }
     }
 }

@@ -193,7 +193,10 @@ final class SessionRegistry: Sendable {
         guard var entry = state.sessions[sessionID] else { return false }
         switch entry.attachment {
         case .attached(let mailbox):
-            mailbox.eventLoop.execute { mailbox.deliver(delivery) }
+            mailbox.eventLoop.execute {
+                mailbox.deliver(DeliveryRun(publications: [delivery.publication], route: delivery.route, channel: delivery.channel))
+                mailbox.endOfDeliveries()
+            }
         case .handingOver(var pending):
             guard delivery.publication.reliable else { return true }  // unreliable messages are not kept for absent clients
             pending.append(delivery)

@@ -49,7 +49,59 @@ public struct MessageEncoder: Sendable {
     /// Room reserved for the v2 body length varint (bodies up to 2^35 − 1 bytes).
     static let lengthReserve = 5
 
+    /// Appends a TextData/BinaryData message given by parts: the server encodes a
+    /// publication's shared payload for each recipient this way, with the recipient's
+    /// header and route, without building a message. The payload is copied once, into
+    /// `buffer`, and nothing else is moved.
+    public func encodeData(type: MessageType, header: MessageHeader, route: Route, payload: ByteBuffer, into buffer: inout ByteBuffer, includeLength: Bool = true) throws(WireError) {
+        guard version == .v2 else {
+            let body: MessageBody = type == .textData ? .textData(DataMessage(route: route, payload: payload)) : .binaryData(DataMessage(route: route, payload: payload))
+            return try encode(CourierMessage(header: header, body: body), into: &buffer, includeLength: includeLength)
+        }
+        let start = buffer.writerIndex
+        do {
+            try encodeDataV2(type: type, header: header, route: route, payload: payload, into: &buffer, includeLength: includeLength)
+        } catch {
+            buffer.moveWriterIndex(to: start)
+            throw error
+        }
+    }
+
+    /// v2 data: the length is known once the route is written, so only the route (a few
+    /// bytes) moves when the length takes fewer bytes than reserved, never the payload.
+    func encodeDataV2(type: MessageType, header: MessageHeader, route: Route, payload: ByteBuffer, into buffer: inout ByteBuffer, includeLength: Bool) throws(WireError) {
+        let flagsIndex = try V2Header.write(type: type, header: header, into: &buffer)
+        guard includeLength else {
+            try route.encode(into: &buffer, .v2)
+            buffer.writeImmutableBuffer(payload)
+            return
+        }
+        buffer.setInteger(buffer.getInteger(at: flagsIndex, as: UInt8.self)! | V2Header.hasLength, at: flagsIndex)
+        let lengthIndex = buffer.writerIndex
+        buffer.writeRepeatingByte(0, count: Self.lengthReserve)
+        let routeStart = buffer.writerIndex
+        try route.encode(into: &buffer, .v2)
+        let routeLength = buffer.writerIndex - routeStart
+        let bodyLength = routeLength + payload.readableBytes
+        let lengthSize = VarInt.encodedLength(UInt64(bodyLength))
+        guard lengthSize <= Self.lengthReserve else {
+            throw WireError(.payloadTooLarge, at: lengthIndex, "body of \(bodyLength) bytes is too large")
+        }
+        if lengthSize < Self.lengthReserve {
+            _ = try? buffer.copyBytes(at: routeStart, to: lengthIndex + lengthSize, length: routeLength)
+            buffer.moveWriterIndex(to: lengthIndex + lengthSize + routeLength)
+        }
+        buffer.setVarInt(UInt64(bodyLength), at: lengthIndex)
+        buffer.writeImmutableBuffer(payload)
+    }
+
     func encodeV2(_ message: CourierMessage, into buffer: inout ByteBuffer, includeLength: Bool) throws(WireError) {
+        switch message.body {
+        case .textData(let data), .binaryData(let data):
+            return try encodeDataV2(type: message.type, header: message.header, route: data.route, payload: data.payload, into: &buffer, includeLength: includeLength)
+        default:
+            break
+        }
         let flagsIndex = try V2Header.write(type: message.type, header: message.header, into: &buffer)
         guard includeLength else {
             try message.body.encode(into: &buffer, .v2)

@@ -15,6 +15,11 @@ import NIOWebSocket
 /// * `restart`: the server closes with 1012 and a 10 ms retry hint (after acknowledging);
 /// * `forget`: the same at once, without acknowledging, and the session is forgotten;
 /// * subscribing to `denied` is refused with Error 300.
+///
+/// It grants the client `credit` in the HandshakeResponse and enforces it like the
+/// real server (Error 401 + Close 4008, counted in `creditViolations`); `grant` and
+/// `push` send WindowUpdates and data to the client; `wait(until:)` waits for a
+/// condition on the server's state without polling.
 final class FakeServer: Sendable {
     static let keyID = "k1"
     static let secret: [UInt8] = Array(repeating: 0x42, count: 32)
@@ -25,6 +30,24 @@ final class FakeServer: Sendable {
         var lastSessionID: UInt64 = 99
         /// Payloads of the data messages the server delivered, in order.
         var received: [String] = []
+        /// The credit each connection starts with (§16.3).
+        var credit = (messages: UInt32(1_000), bytes: UInt32(1 << 20))
+        /// Data messages the client sent beyond its credit.
+        var creditViolations = 0
+        /// WindowUpdates from the client, in order, across connections.
+        var windowUpdates: [WindowUpdate] = []
+        /// The connection that completed the last handshake.
+        var current: FakeServerHandler?
+        var waiters: [(condition: (State) -> Bool, promise: EventLoopPromise<Void>)] = []
+
+        /// Completes the waits whose condition now holds.
+        func changed() {
+            var pending: [(condition: (State) -> Bool, promise: EventLoopPromise<Void>)] = []
+            for waiter in waiters {
+                if waiter.condition(self) { waiter.promise.succeed(()) } else { pending.append(waiter) }
+            }
+            waiters = pending
+        }
     }
 
     let group: MultiThreadedEventLoopGroup
@@ -34,9 +57,11 @@ final class FakeServer: Sendable {
     var port: Int { channel.localAddress?.port ?? 0 }
 
     /// - Parameter selecting: the subprotocol named in the 101 response.
-    static func start(selecting subprotocol: String = "courier.v2") async throws -> FakeServer {
+    ///   - credit: the client's initial credit.
+    static func start(selecting subprotocol: String = "courier.v2", credit: (messages: UInt32, bytes: UInt32) = (1_000, 1 << 20)) async throws -> FakeServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let state = State()
+        state.credit = credit
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
@@ -76,6 +101,40 @@ final class FakeServer: Sendable {
         return try await channel.eventLoop.submit { state.received }.get()
     }
 
+    /// The WindowUpdates received so far.
+    func windowUpdates() async throws -> [WindowUpdate] {
+        let state = self.state
+        return try await channel.eventLoop.submit { state.windowUpdates }.get()
+    }
+
+    func creditViolations() async throws -> Int {
+        let state = self.state
+        return try await channel.eventLoop.submit { state.creditViolations }.get()
+    }
+
+    /// Returns once `condition` holds (checked on the server's loop after every change).
+    func wait(until condition: @escaping @Sendable (State) -> Bool) async throws {
+        let state = self.state
+        let loop = channel.eventLoop
+        try await loop.flatSubmit {
+            if condition(state) { return loop.makeSucceededVoidFuture() }
+            let promise = loop.makePromise(of: Void.self)
+            state.waiters.append((condition, promise))
+            return promise.futureResult
+        }.get()
+    }
+
+    /// Writes `messages` to the current connection, in one flush.
+    func push(_ messages: [CourierMessage]) async throws {
+        let state = self.state
+        try await channel.eventLoop.submit { state.current?.push(messages) }.get()
+    }
+
+    /// Grants the client more credit on the current connection.
+    func grant(messages: UInt32, bytes: UInt32) async throws {
+        try await push([CourierMessage(body: .windowUpdate(WindowUpdate(messages: messages, bytes: bytes)))])
+    }
+
     func stop() async throws {
         try await channel.close()
         try await group.shutdownGracefully()
@@ -96,6 +155,9 @@ final class FakeServerHandler: ChannelInboundHandler {
     var restartRequested = false
     var forgetSession = false
     var closing = false
+    var context: ChannelHandlerContext?
+    /// What the client may still send on this connection.
+    var clientCredit = SendCredit.unlimited
 
     init(state: FakeServer.State, now: NIODeadline) {
         self.state = state
@@ -105,6 +167,7 @@ final class FakeServerHandler: ChannelInboundHandler {
     static func instant(_ deadline: NIODeadline) -> SessionInstant { SessionInstant(nanoseconds: deadline.uptimeNanoseconds) }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         write(machine.challenge(nonce: nonce, authMethods: .all), context: context)
         context.flush()
     }
@@ -120,6 +183,7 @@ final class FakeServerHandler: ChannelInboundHandler {
             } catch {
                 close(machine.decodeFailed(error), context: context)
             }
+            state.changed()
         case .connectionClose:
             var data = ByteBuffer()
             data.writeInteger(UInt16(1000))
@@ -141,11 +205,32 @@ final class FakeServerHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if state.current === self { state.current = nil }
         if let session = machine.connectionClosed(), let sessionID, !forgetSession { state.sessions[sessionID] = session }
         context.fireChannelInactive()
     }
 
+    func push(_ messages: [CourierMessage]) {
+        guard let context, !closing else { return }
+        for message in messages {
+            if case .windowUpdate(let update) = message.body { clientCredit.grant(update) }
+            write(message, context: context)
+        }
+        context.flush()
+    }
+
     private func handle(_ action: ServerConnectionStateMachine.ReceiveAction, context: ChannelHandlerContext) {
+        if case .deliver(let message) = action, let payload = message.dataPayload {
+            guard clientCredit.allows(bytes: payload.readableBytes) else {
+                state.creditViolations += 1
+                close(Violation(
+                    error: ErrorMessage(code: .creditExceeded, message: "credit exceeded"),
+                    close: Close(code: .creditExceeded, reason: "credit exceeded")
+                ), context: context)
+                return
+            }
+            clientCredit.spend(bytes: payload.readableBytes)
+        }
         switch action {
         case .authenticate(let handshake):
             authenticate(handshake, context: context)
@@ -183,10 +268,13 @@ final class FakeServerHandler: ChannelInboundHandler {
         }
         let response = HandshakeResponse(
             version: 2, sessionID: sessionID ?? 0, resumeToken: ByteBuffer(bytes: [1, 2, 3]), heartbeatMillis: 0,
-            creditMessages: 1_000, creditBytes: 1 << 20, maxMessageBytes: 1 << 20, resume: status
+            creditMessages: state.credit.messages, creditBytes: state.credit.bytes, maxMessageBytes: 1 << 20, resume: status
         )
+        clientCredit = SendCredit(messages: Int64(state.credit.messages), bytes: Int64(state.credit.bytes))
         switch machine.authenticated(session: session, response: response, clientLastReceived: handshake.resume?.lastReceived, now: Self.instant(context.eventLoop.now)) {
-        case .success(let messages)?: for message in messages { write(message, context: context) }
+        case .success(let messages)?:
+            state.current = self
+            for message in messages { write(message, context: context) }
         case .failure(let violation)?: close(violation, context: context)
         case nil: break
         }
@@ -208,6 +296,8 @@ final class FakeServerHandler: ChannelInboundHandler {
                 forgetSession = true
                 close(Violation(error: nil, close: Close(code: .serviceRestart, retryAfterMillis: 10, reason: "forgetting")), context: context)
             }
+        case .windowUpdate(let update):
+            state.windowUpdates.append(update)
         case .subscribe(let subscribe):
             if subscribe.pattern == "denied" {
                 write(CourierMessage(body: .error(ErrorMessage(code: .subscribeDenied, reference: .request(subscribe.requestID), message: "no"))), context: context)

@@ -138,6 +138,9 @@ struct LoopbackClientTests {
         var events = client.events.makeAsyncIterator()
         try await client.connect()
         #expect(await events.next() == .connected(sessionID: 100, resumed: false))
+        // A server that closes with the client's first WindowUpdate (§16.3) still unread
+        // resets the connection instead: let it read it first.
+        try await server.wait { $0.windowUpdates.count == 1 }
         try await server.stop()
         #expect(await events.next() == .disconnected(reason: "the connection was lost", closeCode: nil))
         guard case .reconnecting(attempt: 1, let delay)? = await events.next() else {

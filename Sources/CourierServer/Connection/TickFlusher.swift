@@ -1,0 +1,49 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Writes out, at the end of the current event-loop tick, every connection of one
+/// event loop that produced output during it: one task per loop and tick instead of
+/// one per connection, so a fan-out to thousands of connections costs one scheduled
+/// task, and each connection one write and one flush however many deliveries it got.
+/// Touched only on its event loop.
+final class TickFlusher: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private var pending: [ServerConnectionHandler] = []
+    private var scheduled = false
+
+    init(eventLoop: any EventLoop) {
+        self.eventLoop = eventLoop
+        pending.reserveCapacity(1_024)
+    }
+
+    /// `handler` has output to write before this tick ends (it registers once per tick).
+    func register(_ handler: ServerConnectionHandler) {
+        eventLoop.preconditionInEventLoop()
+        pending.append(handler)
+        guard !scheduled else { return }
+        scheduled = true
+        eventLoop.execute { self.run() }
+    }
+
+    private func run() {
+        scheduled = false
+        // Handlers registering again while this runs go to the next task.
+        let handlers = pending
+        pending.removeAll(keepingCapacity: true)
+        for handler in handlers { handler.tickEnded() }
+    }
+
+    /// One flusher per event loop, made on first use.
+    final class Registry: Sendable {
+        private let flushers = NIOLockedValueBox([ObjectIdentifier: TickFlusher]())
+
+        func flusher(for loop: any EventLoop) -> TickFlusher {
+            flushers.withLockedValue { flushers in
+                if let flusher = flushers[ObjectIdentifier(loop)] { return flusher }
+                let flusher = TickFlusher(eventLoop: loop)
+                flushers[ObjectIdentifier(loop)] = flusher
+                return flusher
+            }
+        }
+    }
+}
