@@ -24,6 +24,10 @@ public struct ServerConfiguration: Sendable {
     public var maxMessagesPerFrame: Int
     /// Outgoing WebSocket messages are cut at about this size.
     public var maxOutboundBatchBytes: Int
+    /// Payloads of at least this many bytes are written by reference to every recipient
+    /// (one buffer shared by all, a gather write); smaller ones are copied into each
+    /// recipient's batch, which costs less than one more buffer to write.
+    public var sharedPayloadBytes: Int
     public var maxSubscriptionsPerConnection: Int
     public var upgradeTimeout: Duration
     public var handshakeTimeout: Duration
@@ -86,6 +90,7 @@ public struct ServerConfiguration: Sendable {
         self.maxMessageBytes = maxMessageBytes
         self.maxMessagesPerFrame = maxMessagesPerFrame
         self.maxOutboundBatchBytes = maxOutboundBatchBytes
+        self.sharedPayloadBytes = 1_024
         self.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection
         self.upgradeTimeout = upgradeTimeout
         self.handshakeTimeout = handshakeTimeout
@@ -129,6 +134,7 @@ public struct ServerConfiguration: Sendable {
         try check(secret.count >= 32, "secret", "must be at least 32 bytes")
         try check(maxMessageBytes > 0 && maxMessageBytes <= Int(UInt32.max) - 65_536, "maxMessageBytes", "must be 1...\(Int(UInt32.max) - 65_536), got \(maxMessageBytes)")
         try check(maxMessagesPerFrame > 0, "maxMessagesPerFrame", "must be positive")
+        try check(sharedPayloadBytes >= 0, "sharedPayloadBytes", "must not be negative (0 shares every payload)")
         try check(maxOutboundBatchBytes > 0, "maxOutboundBatchBytes", "must be positive")
         try check(maxSubscriptionsPerConnection > 0, "maxSubscriptionsPerConnection", "must be positive")
         try check(upgradeTimeout > .zero, "upgradeTimeout", "must be positive")

@@ -113,42 +113,56 @@ extension ServerConnectionHandler {
             held = nil
             encode(last, withLength: false, context)
         }
-        if let buffer = frame, buffer.readableBytes > 0 { writeFrame(buffer, context: context) }
+        if let built = frame, built.length > 0 { writeFrame(built, context: context) }
         frame = nil
     }
 
     private func encode(_ item: Outgoing, withLength: Bool, _ context: ChannelHandlerContext) {
-        if frame == nil { frame = Self.frameBuffer(context) }
+        if frame == nil { frame = OutboundFrame(allocator: context.channel.allocator) }
         do {
             switch item {
             case .message(var message):
                 compressor.compress(&message.header, version: version)
-                try encoder.encode(message, into: &frame!, includeLength: withLength)
+                switch message.body {
+                case .textData(let data), .binaryData(let data):
+                    try encodeData(message.type, message.header, data.route, data.payload, withLength)
+                default:
+                    try encoder.encode(message, into: &frame!.inline, includeLength: withLength)
+                }
             case .data(let type, var header, let route, let payload):
                 compressor.compress(&header, version: version)
-                try encoder.encodeData(type: type, header: header, route: route, payload: payload, into: &frame!, includeLength: withLength)
+                try encodeData(type, header, route, payload, withLength)
             }
         } catch {
             logger.error("could not encode an outgoing message", metadata: ["error": "\(error)"])
             return
         }
-        if withLength, frame!.readableBytes >= server.configuration.maxOutboundBatchBytes {
+        if withLength, frame!.length >= server.configuration.maxOutboundBatchBytes {
             writeFrame(frame!, context: context)
             frame = nil
         }
     }
 
-    /// A buffer for one outgoing WebSocket message, with room in front for the frame
-    /// header (NIO's encoder then writes it there instead of in a buffer of its own).
-    static func frameBuffer(_ context: ChannelHandlerContext) -> ByteBuffer {
-        var buffer = context.channel.allocator.buffer(capacity: 256)
-        buffer.moveWriterIndex(forwardBy: 14)
-        buffer.moveReaderIndex(forwardBy: 14)
-        return buffer
+    /// A text or binary message: a large payload is shared (written by reference, §16),
+    /// a small one copied into the frame (cheaper than one more buffer to write).
+    private func encodeData(_ type: MessageType, _ header: MessageHeader, _ route: Route, _ payload: ByteBuffer, _ withLength: Bool) throws(WireError) {
+        if version == .v2, payload.readableBytes >= server.configuration.sharedPayloadBytes {
+            try encoder.encodeDataHeader(type: type, header: header, route: route, payloadLength: payload.readableBytes, into: &frame!.inline, includeLength: withLength)
+            frame!.share(payload)
+        } else {
+            try encoder.encodeData(type: type, header: header, route: route, payload: payload, into: &frame!.inline, includeLength: withLength)
+        }
     }
 
-    func writeFrame(_ buffer: ByteBuffer, context: ChannelHandlerContext) {
-        server.metrics.bytesOut.increment(by: buffer.readableBytes)
-        context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: buffer)), promise: nil)
+    func writeFrame(_ built: OutboundFrame, context: ChannelHandlerContext) {
+        server.metrics.bytesOut.increment(by: built.length)
+        guard built.isShared, let raw = rawOutput else {
+            // NIO's frame encoder writes the header into the headroom.
+            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: built.inline)), promise: nil)
+            return
+        }
+        // Our own framing, below NIO's frame encoder, so the pieces go out as they are.
+        var built = built
+        built.pieces { piece in raw.write(NIOAny(IOData.byteBuffer(piece)), promise: nil) }
     }
 }

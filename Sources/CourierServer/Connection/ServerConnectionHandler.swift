@@ -37,8 +37,10 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var lastRoundTrip: Duration?
     /// The WebSocket message being built, and the message held back until we know
     /// whether another follows it (the last one of a frame carries no length).
-    var frame: ByteBuffer?
+    var frame: OutboundFrame?
     var held: Outgoing?
+    /// A context below NIO's WebSocket frame encoder, for frames we frame ourselves.
+    var rawOutput: ChannelHandlerContext?
     /// Messages appended since the last flush.
     var unflushed = 0
     var flushScheduled = false
@@ -98,6 +100,10 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func handlerAdded(context: ChannelHandlerContext) {
         channelContext = context
         tickFlusher = server.flushers.flusher(for: context.eventLoop)
+        let raw = RawOutput()
+        if (try? context.pipeline.syncOperations.addHandler(raw, position: .first)) != nil {
+            rawOutput = try? context.pipeline.syncOperations.context(handler: raw)
+        }
         server.metrics.connectionsOpened.increment()
         var random = SystemRandomNumberGenerator()
         nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
@@ -119,6 +125,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         channelContext = nil
+        rawOutput = nil
     }
 
     // MARK: Reading
@@ -332,6 +339,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
 @available(*, unavailable)
 extension ServerConnectionHandler: Sendable {}
+
+/// Sits first in the pipeline (nearest the socket): writes made through its context
+/// skip NIO's WebSocket frame encoder (frames with shared payloads are framed by
+/// `OutboundFrame`). Does nothing itself.
+final class RawOutput: ChannelOutboundHandler, RemovableChannelHandler, Sendable {
+    typealias OutboundIn = IOData
+}
 
 /// Data messages and their payload bytes.
 struct DataCount {

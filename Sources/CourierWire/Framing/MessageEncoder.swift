@@ -67,13 +67,27 @@ public struct MessageEncoder: Sendable {
         }
     }
 
+    /// Appends everything of a v2 TextData/BinaryData message but its payload, whose
+    /// `payloadLength` bytes the caller sends right after these (a gather write of a
+    /// payload shared by many recipients, never copied). v2 only.
+    public func encodeDataHeader(type: MessageType, header: MessageHeader, route: Route, payloadLength: Int, into buffer: inout ByteBuffer, includeLength: Bool = true) throws(WireError) {
+        precondition(version == .v2, "encodeDataHeader is for v2")
+        let start = buffer.writerIndex
+        do {
+            try encodeDataV2(type: type, header: header, route: route, payload: nil, payloadLength: payloadLength, into: &buffer, includeLength: includeLength)
+        } catch {
+            buffer.moveWriterIndex(to: start)
+            throw error
+        }
+    }
+
     /// v2 data: the length is known once the route is written, so only the route (a few
     /// bytes) moves when the length takes fewer bytes than reserved, never the payload.
-    func encodeDataV2(type: MessageType, header: MessageHeader, route: Route, payload: ByteBuffer, into buffer: inout ByteBuffer, includeLength: Bool) throws(WireError) {
+    func encodeDataV2(type: MessageType, header: MessageHeader, route: Route, payload: ByteBuffer?, payloadLength: Int? = nil, into buffer: inout ByteBuffer, includeLength: Bool) throws(WireError) {
         let flagsIndex = try V2Header.write(type: type, header: header, into: &buffer)
         guard includeLength else {
             try route.encode(into: &buffer, .v2)
-            buffer.writeImmutableBuffer(payload)
+            if let payload { buffer.writeImmutableBuffer(payload) }
             return
         }
         buffer.setInteger(buffer.getInteger(at: flagsIndex, as: UInt8.self)! | V2Header.hasLength, at: flagsIndex)
@@ -82,7 +96,7 @@ public struct MessageEncoder: Sendable {
         let routeStart = buffer.writerIndex
         try route.encode(into: &buffer, .v2)
         let routeLength = buffer.writerIndex - routeStart
-        let bodyLength = routeLength + payload.readableBytes
+        let bodyLength = routeLength + (payload?.readableBytes ?? payloadLength ?? 0)
         let lengthSize = VarInt.encodedLength(UInt64(bodyLength))
         guard lengthSize <= Self.lengthReserve else {
             throw WireError(.payloadTooLarge, at: lengthIndex, "body of \(bodyLength) bytes is too large")
@@ -92,7 +106,7 @@ public struct MessageEncoder: Sendable {
             buffer.moveWriterIndex(to: lengthIndex + lengthSize + routeLength)
         }
         buffer.setVarInt(UInt64(bodyLength), at: lengthIndex)
-        buffer.writeImmutableBuffer(payload)
+        if let payload { buffer.writeImmutableBuffer(payload) }
     }
 
     func encodeV2(_ message: CourierMessage, into buffer: inout ByteBuffer, includeLength: Bool) throws(WireError) {

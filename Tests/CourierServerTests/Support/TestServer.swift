@@ -27,7 +27,7 @@ struct TestServer {
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
         history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
         queueBytesPerChannel: Int = 256 * 1_024, topicPolicies: TopicPolicies = TopicPolicies(),
-        receiveWindow: ReceiveWindow.Limits = .init()
+        receiveWindow: ReceiveWindow.Limits = .init(), sharedPayloadBytes: Int = 1_024
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -36,7 +36,7 @@ struct TestServer {
         )
         var logger = Logger(label: "courier.test")
         logger.logLevel = ProcessInfo.processInfo.environment["COURIER_TEST_LOG"] == nil ? .critical : .debug
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: "127.0.0.1", port: 0, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
             heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits,
@@ -44,6 +44,7 @@ struct TestServer {
             queueBytesPerChannel: queueBytesPerChannel, topicPolicies: topicPolicies, receiveWindow: receiveWindow,
             history: history, rateLimits: rateLimits, addressLimits: addressLimits, eventLoopThreads: 2, clock: clock
         )
+        configuration.sharedPayloadBytes = sharedPayloadBytes
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()
         return TestServer(server: server, port: server.port!, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
