@@ -12,9 +12,12 @@ struct BenchTarget {
     let token: String
     let server: CourierServer?
 
-    /// - Parameter forFanout: no topic history (deliveries stay unreliable, so subscribers
-    ///   need not acknowledge) and no per-address connection limit (one address, many subscribers).
-    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false) async throws -> BenchTarget {
+    /// - Parameters:
+    ///   - forFanout: no topic history (deliveries stay unreliable, so subscribers
+    ///     need not acknowledge) and no per-address connection limit (one address, many subscribers).
+    ///   - unlimitedRates: no per-connection message and byte rate limits (§18), for
+    ///     scenarios that publish faster than the default 20,000 messages/s.
+    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false) async throws -> BenchTarget {
         if let url {
             guard let token else { throw BenchError("--url needs --token") }
             guard let parsed = URLComponents(string: url), parsed.scheme == "ws", let host = parsed.host, let port = parsed.port else {
@@ -32,6 +35,9 @@ struct BenchTarget {
             configuration.history = nil
             configuration.addressLimits = .init(connectionsPerSecond: 1_000_000, connectionBurst: 1_000_000, failedHandshakesPerMinute: 1_000, maxAddresses: 1_000)
             configuration.maxSubscriptionsPerConnection = 16
+        }
+        if unlimitedRates {
+            configuration.rateLimits = .init(messagesPerSecond: 1e12, bytesPerSecond: 1e15)
         }
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()

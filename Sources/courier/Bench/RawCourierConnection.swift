@@ -5,6 +5,19 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 
+/// What a load generator does with an established connection, on its event loop.
+///
+/// With a driver, `RawCourierConnection` hands it every message after the handshake
+/// (heartbeat pings are still answered by the connection) instead of counting data
+/// messages, and tells it when a read batch ends: the moment to acknowledge what
+/// arrived and to write more. The driver writes with `write(_:)` and `flush()`.
+protocol RawConnectionDriver: AnyObject {
+    func connection(_ connection: RawCourierConnection, received message: CourierMessage)
+    func connectionReadComplete(_ connection: RawCourierConnection)
+    /// The connection sent something that does not decode, or closed.
+    func connection(_ connection: RawCourierConnection, failed reason: String)
+}
+
 /// A minimal Courier connection for load generation: JWT handshake, optional
 /// subscription, then counts received data messages (or publishes) directly on the
 /// event loop, with no per-message task hops, so the benchmark measures the server.
@@ -22,18 +35,28 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
     private let decoder = MessageDecoder(version: .v2, limits: WireLimits(maxMessageBytes: 1 << 20, maxMessagesPerFrame: 1 << 16))
     private let encoder = MessageEncoder(version: .v2)
     private(set) var channel: (any Channel)?
+    /// The server's HandshakeResponse (credit, limits), once received.
+    private(set) var handshakeResponse: HandshakeResponse?
+    /// The channel alias of the subscription, once subscribed.
+    private(set) var subscribedChannel: UInt32?
+    /// Gets every message once the connection is ready (nil: count data messages in `received`).
+    let driver: (any RawConnectionDriver)?
 
-    init(token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, ready: EventLoopPromise<Void>) {
+    init(token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, ready: EventLoopPromise<Void>, driver: (any RawConnectionDriver)? = nil) {
         self.token = token
         self.subscribeTo = subscribeTo
         self.received = received
         self.ready = ready
+        self.driver = driver
     }
 
-    static func connect(host: String, port: Int, token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, group: any EventLoopGroup) async throws -> RawCourierConnection {
+    static func connect(
+        host: String, port: Int, token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, group: any EventLoopGroup,
+        driver: (any RawConnectionDriver)? = nil
+    ) async throws -> RawCourierConnection {
         let loop = group.next()
         let ready = loop.makePromise(of: Void.self)
-        let handler = RawCourierConnection(token: token, subscribeTo: subscribeTo, received: received, ready: ready)
+        let handler = RawCourierConnection(token: token, subscribeTo: subscribeTo, received: received, ready: ready, driver: driver)
         let channel = try await ClientBootstrap(group: loop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
@@ -67,6 +90,7 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
         let frame = unwrapInboundIn(data)
         guard frame.opcode == .binary else { return }
         guard phase == .ready else { return handshake(context, frame.unmaskedData) }
+        if let driver { return drive(driver, context, frame.unmaskedData) }
         var reader = FrameReader(frame: frame.unmaskedData, decoder: decoder)
         var count = 0
         while let decoded = try? reader.next() {
@@ -80,6 +104,33 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
         if count > 0 { received.withLockedValue { $0 += count } }
     }
 
+    /// Hands every message of one WebSocket message to the driver, in order.
+    private func drive(_ driver: any RawConnectionDriver, _ context: ChannelHandlerContext, _ data: ByteBuffer) {
+        var reader = FrameReader(frame: data, decoder: decoder)
+        do {
+            while let decoded = try reader.next() {
+                if case .heartbeat(let ping) = decoded.message.body, ping.kind == .ping {
+                    send(context, [CourierMessage(body: .heartbeat(Heartbeat(kind: .pong, value: ping.value)))])
+                } else {
+                    driver.connection(self, received: decoded.message)
+                }
+            }
+        } catch {
+            driver.connection(self, failed: "the server sent a message that does not decode: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if phase == .ready, let driver { driver.connectionReadComplete(self) }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if phase == .ready, let driver { driver.connection(self, failed: "the connection closed") }
+        context.fireChannelInactive()
+    }
+
     private func handshake(_ context: ChannelHandlerContext, _ data: ByteBuffer) {
         guard let decoded = try? FrameReader.decodeAll(data, decoder: decoder) else { return context.close(promise: nil) }
         for item in decoded {
@@ -87,7 +138,8 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
             case (.challenge, .challenge):
                 phase = .response
                 send(context, [CourierMessage(body: .handshake(Handshake(minVersion: 2, maxVersion: 2, auth: .jwt(token: token))))])
-            case (.response, .handshakeResponse):
+            case (.response, .handshakeResponse(let response)):
+                handshakeResponse = response
                 if let topic = subscribeTo {
                     phase = .subscribed
                     send(context, [CourierMessage(body: .subscribe(Subscribe(requestID: 1, pattern: topic)))])
@@ -95,7 +147,8 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
                     phase = .ready
                     ready.succeed()
                 }
-            case (.subscribed, .subscribeResult):
+            case (.subscribed, .subscribeResult(let result)):
+                subscribedChannel = result.channel
                 phase = .ready
                 ready.succeed()
             case (_, .close), (_, .error):
@@ -111,6 +164,15 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
         var buffer = context.channel.allocator.buffer(capacity: 128)
         try? encoder.encodeBatch(messages, into: &buffer)
         context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: buffer)), promise: nil)
+    }
+
+    /// Writes one masked WebSocket message without flushing; on the event loop (drivers).
+    func write(_ batch: ByteBuffer) {
+        channel?.write(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: batch), promise: nil)
+    }
+
+    func flush() {
+        channel?.flush()
     }
 
     /// Publishes a prepared batch from any thread.
