@@ -9,8 +9,30 @@ extension ServerConnectionHandler {
     /// Messages for this session from the router (the router calls `endOfDeliveries`
     /// after its batch).
     func deliverFromRouter(_ run: DeliveryRun) {
-        for publication in run.publications {
-            deliverFromRouter(QueuedDelivery(publication: publication, route: run.route, channel: run.channel), batched: true)
+        let publications = run.publications
+        var index = publications.startIndex
+        // The common case, checked once per run: nothing waits, the session is live
+        // and the socket takes more, so the run goes straight into this tick's write
+        // for as long as the credit lasts (writability is checked again after each
+        // WebSocket message written).
+        if sessionID != nil, !detached, nextOffsets.isEmpty, queues.isEmpty, machine.isActive,
+           let context = channelContext, context.channel.isWritable {
+            for message in control { append(message, context) }
+            control.removeAll(keepingCapacity: true)
+            var frames = framesWritten
+            while index < publications.endIndex, sendCredit.allows(bytes: publications[index].bytes) {
+                if framesWritten != frames {
+                    guard context.channel.isWritable else { break }
+                    frames = framesWritten
+                }
+                let sent = send(QueuedDelivery(publication: publications[index], route: run.route, channel: run.channel), context)
+                index += 1
+                if !sent { break }  // closing: the rest goes the slow way (into the detaching session)
+            }
+        }
+        while index < publications.endIndex {
+            deliverFromRouter(QueuedDelivery(publication: publications[index], route: run.route, channel: run.channel), batched: true)
+            index += 1
         }
     }
 

@@ -155,6 +155,7 @@ extension ServerConnectionHandler {
     }
 
     func writeFrame(_ built: OutboundFrame, context: ChannelHandlerContext) {
+        framesWritten &+= 1
         server.metrics.bytesOut.increment(by: built.length)
         guard built.isShared, let raw = rawOutput else {
             // NIO's frame encoder writes the header into the headroom.

@@ -43,6 +43,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var rawOutput: ChannelHandlerContext?
     /// Messages appended since the last flush.
     var unflushed = 0
+    /// WebSocket messages written so far (writability can only change when this does).
+    var framesWritten = 0
     var flushScheduled = false
     /// Between channelRead and channelReadComplete.
     var inRead = false
