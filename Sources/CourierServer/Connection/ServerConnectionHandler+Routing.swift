@@ -61,14 +61,19 @@ extension ServerConnectionHandler {
             }
             return
         }
-        do {
-            try TopicPattern.validateTopic(topic)
-        } catch {
-            return channelError(.invalidTopic, reference, "topic \(topic): \(error)")
-        }
-        guard principal.publish.contains(where: { (try? TopicPattern($0))?.matches(topic) == true }) else {
-            server.metrics.rejected("publish_denied")
-            return channelError(.publishDenied, reference, "user \(principal.userID) may not publish to \(topic)")
+        // Valid and allowed topics are remembered (a publisher usually repeats a few).
+        if !publishAllowed.contains(topic) {
+            do {
+                try TopicPattern.validateTopic(topic)
+            } catch {
+                return channelError(.invalidTopic, reference, "topic \(topic): \(error)")
+            }
+            guard permissions.publish.contains(where: { $0.matches(topic) }) else {
+                server.metrics.rejected("publish_denied")
+                return channelError(.publishDenied, reference, "user \(principal.userID) may not publish to \(topic)")
+            }
+            if publishAllowed.count >= Self.publishAllowedMemory { publishAllowed.removeAll(keepingCapacity: true) }
+            publishAllowed.insert(topic)
         }
         // Publishes are handed to the broker once per read batch (one lock, one hop per event loop).
         pendingPublishes.append(BrokerPublication(
@@ -92,7 +97,7 @@ extension ServerConnectionHandler {
         } catch {
             return channelError(.invalidTopic, .request(request.requestID), "pattern \(request.pattern): \(error)")
         }
-        guard principal.subscribe.contains(where: { (try? TopicPattern($0)).map { pattern.isCovered(by: $0) } == true }) else {
+        guard permissions.subscribe.contains(where: { pattern.isCovered(by: $0) }) else {
             server.metrics.rejected("subscribe_denied")
             return channelError(.subscribeDenied, .request(request.requestID), "user \(principal.userID) may not subscribe to \(request.pattern)")
         }
@@ -146,6 +151,9 @@ extension ServerConnectionHandler {
         )
         return QueuedDelivery(publication: publication, route: route, channel: 0)
     }
+
+    /// How many allowed topics a connection remembers.
+    static let publishAllowedMemory = 1_024
 
     func payloadBytes(_ message: CourierMessage) -> Int {
         message.dataPayload?.readableBytes ?? 0

@@ -56,7 +56,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     // Session, once authenticated.
     var sessionID: UInt64?
-    var principal: Principal?
+    var principal: Principal? {
+        didSet { permissions = Permissions(principal) }
+    }
+    /// The principal's patterns, parsed once.
+    var permissions = Permissions(nil)
+    /// Topics this connection may publish to, already checked.
+    var publishAllowed: Set<String> = []
     var inboundAliases: [UInt32: String] = [:]
     /// Channels that recovered history: the next offset a live delivery must have.
     var nextOffsets: [UInt32: UInt64] = [:]
@@ -347,6 +353,18 @@ extension ServerConnectionHandler: Sendable {}
 /// `OutboundFrame`). Does nothing itself.
 final class RawOutput: ChannelOutboundHandler, RemovableChannelHandler, Sendable {
     typealias OutboundIn = IOData
+}
+
+/// What a principal may publish and subscribe to, as parsed patterns (a pattern
+/// that does not parse grants nothing).
+struct Permissions {
+    var publish: [TopicPattern]
+    var subscribe: [TopicPattern]
+
+    init(_ principal: Principal?) {
+        publish = principal?.publish.compactMap { try? TopicPattern($0) } ?? []
+        subscribe = principal?.subscribe.compactMap { try? TopicPattern($0) } ?? []
+    }
 }
 
 /// Data messages and their payload bytes.

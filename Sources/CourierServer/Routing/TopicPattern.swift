@@ -68,35 +68,45 @@ public struct TopicPattern: Hashable, Sendable, CustomStringConvertible {
 
     static func checkCommon(_ text: String) throws(Invalid) {
         guard !text.isEmpty else { throw .empty }
-        guard text.utf8.count <= 256 else { throw .tooLong(text.utf8.count) }
+        let length = text.utf8.count
+        guard length <= 256 else { throw .tooLong(length) }
         var previousWasDot = true
-        for character in text {
-            if character == "." {
+        // Scalar by scalar (ASCII decided without a property lookup): this runs for
+        // every published message.
+        for scalar in text.unicodeScalars {
+            if scalar == "." {
                 if previousWasDot { throw .emptyToken }
                 previousWasDot = true
                 continue
             }
             previousWasDot = false
-            if character.isWhitespace || character.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
-                throw .forbiddenCharacter(character)
-            }
+            let value = scalar.value
+            let forbidden = value < 0x80
+                ? value <= 0x20 || value == 0x7F
+                : (value <= 0x9F || scalar.properties.isWhitespace)
+            if forbidden { throw .forbiddenCharacter(Character(scalar)) }
         }
         if previousWasDot { throw .emptyToken }
     }
 
-    /// Whether `topic` (a valid concrete topic) matches this pattern.
+    /// Whether `topic` (a valid concrete topic) matches this pattern. Walks the topic's
+    /// UTF-8 bytes token by token; allocates nothing.
     public func matches(_ topic: String) -> Bool {
-        let parts = topic.split(separator: ".", omittingEmptySubsequences: false)
-        var index = 0
-        for token in tokens {
-            switch token {
-            case .rest: return index < parts.count
-            case .one: guard index < parts.count else { return false }
-            case .literal(let literal): guard index < parts.count, parts[index] == literal else { return false }
+        var topic = topic
+        return topic.withUTF8 { bytes in
+            var position = 0
+            for token in tokens {
+                guard position <= bytes.count else { return false }
+                if case .rest = token { return position < bytes.count }
+                var end = position
+                while end < bytes.count, bytes[end] != UInt8(ascii: ".") { end += 1 }
+                if case .literal(let literal) = token {
+                    guard literal.utf8.elementsEqual(UnsafeBufferPointer(rebasing: bytes[position..<end])) else { return false }
+                }
+                position = end + 1  // past the dot (or one past the end after the last token)
             }
-            index += 1
+            return position == bytes.count + 1
         }
-        return index == parts.count
     }
 
     /// Whether every topic this pattern matches is also matched by `other`
