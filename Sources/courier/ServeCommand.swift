@@ -41,6 +41,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Policy of topics no --topic-policy matches.") var defaultPolicy = "dropOldest"
     @Option(help: "Data waiting for one connection: payload bytes per channel.") var queueBytesPerChannel = 256 * 1_024
     @Option(help: "Data waiting for one connection: payload bytes in all.") var queueBytesPerConnection = 1 << 20
+    @Option(help: "Topic history: messages kept per topic (0 turns history off).") var historyMessages = 100
+    @Option(help: "Topic history: payload bytes kept per topic.") var historyBytes = 256 * 1_024
+    @Option(help: "Topic history: seconds a message is kept.") var historySeconds = 300
+    @Option(help: "Per connection: data messages per second (burst: one second's worth).") var messagesPerSecond = 20_000
+    @Option(help: "Per connection: data payload bytes per second.") var bytesPerSecond = 32 << 20
+    @Option(help: "Per client address: new connections per second.") var connectionsPerSecond = 50
+    @Option(help: "Per client address: connections allowed in a burst.") var connectionBurst = 200
+    @Option(help: "Per client address: failed handshakes per minute.") var failedHandshakesPerMinute = 30
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
@@ -57,6 +65,14 @@ struct ServeCommand: AsyncParsableCommand {
         try positive(replayBytes, "replay-bytes")
         if let threads { try positive(threads, "threads") }
         try positive(queueBytesPerChannel, "queue-bytes-per-channel")
+        guard historyMessages >= 0 else { throw ValidationError("--history-messages must not be negative (0 turns history off)") }
+        try positive(historyBytes, "history-bytes")
+        try positive(historySeconds, "history-seconds")
+        try positive(messagesPerSecond, "messages-per-second")
+        try positive(bytesPerSecond, "bytes-per-second")
+        try positive(connectionsPerSecond, "connections-per-second")
+        try positive(connectionBurst, "connection-burst")
+        try positive(failedHandshakesPerMinute, "failed-handshakes-per-minute")
         try positive(queueBytesPerConnection, "queue-bytes-per-connection")
         _ = try policies()
         guard heartbeatMs >= 0 else { throw ValidationError("--heartbeat-ms must not be negative (0 disables heartbeats)") }
@@ -85,6 +101,9 @@ struct ServeCommand: AsyncParsableCommand {
             queueBytesPerChannel: queueBytesPerChannel, queueBytesPerConnection: queueBytesPerConnection,
             topicPolicies: try policies(),
             receiveWindow: ReceiveWindow.Limits().accommodating(messageBytes: maxMessageBytes),
+            history: historyMessages == 0 ? nil : .init(maxMessages: historyMessages, maxBytes: historyBytes, maxAge: .seconds(historySeconds)),
+            rateLimits: .init(messagesPerSecond: Double(messagesPerSecond), bytesPerSecond: Double(bytesPerSecond)),
+            addressLimits: .init(connectionsPerSecond: Double(connectionsPerSecond), connectionBurst: Double(connectionBurst), failedHandshakesPerMinute: Double(failedHandshakesPerMinute)),
             eventLoopThreads: threads ?? ProcessInfo.processInfo.activeProcessorCount
         )
         let server = try await CourierServer(configuration: configuration, logger: logger)

@@ -4,13 +4,15 @@ import CourierSession
 import Foundation
 import Logging
 
-/// The server a benchmark measures: one it starts in this process on a free loopback
-/// port (default), or one already running (`--url`, `--token`).
+/// The server a benchmark measures: `courier serve` started as a child process on a
+/// free loopback port (default), one in this process (`COURIER_BENCH_IN_PROCESS=1`,
+/// for profiling both sides together), or one already running (`--url`, `--token`).
 struct BenchTarget {
     let host: String
     let port: Int
     let token: String
-    let server: CourierServer?
+    var server: CourierServer?
+    var child: BenchServerProcess?
 
     /// - Parameters:
     ///   - forFanout: no topic history (deliveries stay unreliable, so subscribers
@@ -24,6 +26,18 @@ struct BenchTarget {
                 throw BenchError("--url must look like ws://127.0.0.1:8080/")
             }
             return BenchTarget(host: host, port: port, token: token, server: nil)
+        }
+        if ProcessInfo.processInfo.environment["COURIER_BENCH_IN_PROCESS"] == nil {
+            var arguments: [String] = []
+            if forFanout {
+                arguments += ["--max-subscriptions", "16", "--history-messages", "0", "--connections-per-second", "1000000", "--connection-burst", "1000000", "--failed-handshakes-per-minute", "1000"]
+            }
+            if unlimitedRates {
+                arguments += ["--messages-per-second", "1000000000", "--bytes-per-second", "1000000000000"]
+            }
+            let child = try await BenchServerProcess.start(threads: serverThreads, arguments: arguments)
+            let token = try await DevelopmentToken.mint(secret: child.secret, subject: "bench", publish: [">"], subscribe: [">"], lifetime: .seconds(3_600), now: Date())
+            return BenchTarget(host: "127.0.0.1", port: child.port, token: token, server: nil, child: child)
         }
         let secret = DevelopmentToken.generateSecret()
         let auth = try AuthConfiguration(jwtKeys: [try JWTVerificationKey.hs256(secret: secret)])
@@ -47,6 +61,7 @@ struct BenchTarget {
 
     func stop() async {
         await server?.shutdown(grace: .milliseconds(500))
+        await child?.stop()
     }
 }
 
