@@ -19,6 +19,7 @@ extension ServerConnectionHandler {
            let context = channelContext, context.channel.isWritable {
             for message in control { append(message, context) }
             control.removeAll(keepingCapacity: true)
+            reserveFrame(for: publications, context)
             var frames = framesWritten
             while index < publications.endIndex, sendCredit.allows(bytes: publications[index].bytes) {
                 if framesWritten != frames {
@@ -33,6 +34,21 @@ extension ServerConnectionHandler {
         while index < publications.endIndex {
             deliverFromRouter(QueuedDelivery(publication: publications[index], route: run.route, channel: run.channel), batched: true)
             index += 1
+        }
+    }
+
+    /// Makes room in the WebSocket message being built for a run (what is copied into it:
+    /// small payloads and about 8 bytes of header and route each), so it is allocated
+    /// once rather than regrown message by message.
+    func reserveFrame(for publications: [OutboundPublication], _ context: ChannelHandlerContext) {
+        let threshold = server.configuration.sharedPayloadBytes
+        var estimate = 0
+        for publication in publications { estimate += 8 + (publication.bytes < threshold ? publication.bytes : 0) }
+        estimate = min(estimate, server.configuration.maxOutboundBatchBytes + 1_024)
+        if frame == nil {
+            frame = OutboundFrame(allocator: context.channel.allocator, capacity: estimate)
+        } else {
+            frame!.inline.reserveCapacity(minimumWritableBytes: estimate)
         }
     }
 

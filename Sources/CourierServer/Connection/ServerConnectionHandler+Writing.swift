@@ -157,9 +157,15 @@ extension ServerConnectionHandler {
     func writeFrame(_ built: OutboundFrame, context: ChannelHandlerContext) {
         framesWritten &+= 1
         server.metrics.bytesOut.increment(by: built.length)
-        guard built.isShared, let raw = rawOutput else {
-            // NIO's frame encoder writes the header into the headroom.
-            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: built.inline)), promise: nil)
+        guard let raw = rawOutput else {
+            // NIO's frame encoder writes the header into the headroom (shared payloads
+            // cannot go this way: this path is only a fallback).
+            var built = built
+            let length = built.length
+            var whole = context.channel.allocator.buffer(capacity: length + OutboundFrame.headroom)
+            built.pieces { whole.writeImmutableBuffer($0) }
+            whole.moveReaderIndex(forwardBy: whole.readableBytes - length)  // NIO writes its own header
+            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: whole)), promise: nil)
             return
         }
         // Our own framing, below NIO's frame encoder, so the pieces go out as they are.

@@ -14,8 +14,9 @@ struct OutboundFrame {
     private(set) var cuts: [(offset: Int, payload: ByteBuffer)] = []
     private(set) var sharedBytes = 0
 
-    init(allocator: ByteBufferAllocator) {
-        inline = allocator.buffer(capacity: 256)
+    /// - Parameter capacity: bytes expected inline (a good guess saves regrowing the buffer).
+    init(allocator: ByteBufferAllocator, capacity: Int = 256) {
+        inline = allocator.buffer(capacity: Self.headroom + max(capacity, 64))
         inline.moveWriterIndex(forwardBy: Self.headroom)
         inline.moveReaderIndex(forwardBy: Self.headroom)
     }
@@ -36,17 +37,14 @@ struct OutboundFrame {
     /// pieces are slices of `inline` and the shared payloads themselves.
     mutating func pieces(_ body: (ByteBuffer) -> Void) {
         let length = self.length
-        var header: [UInt8] = [0x82]
-        if length <= 125 {
-            header.append(UInt8(length))
-        } else if length <= 0xFFFF {
-            header += [126, UInt8(length >> 8), UInt8(length & 0xFF)]
-        } else {
-            header.append(127)
-            for shift in stride(from: 56, through: 0, by: -8) { header.append(UInt8((UInt64(length) >> UInt64(shift)) & 0xFF)) }
+        let headerSize = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10
+        let start = inline.readerIndex - headerSize
+        inline.setInteger(UInt8(0x82), at: start)
+        switch headerSize {
+        case 2: inline.setInteger(UInt8(length), at: start + 1)
+        case 4: inline.setMultipleIntegers(UInt8(126), UInt16(length), at: start + 1)
+        default: inline.setMultipleIntegers(UInt8(127), UInt64(length), at: start + 1)
         }
-        let start = inline.readerIndex - header.count
-        inline.setBytes(header, at: start)
         inline.moveReaderIndex(to: start)  // slices must be within the readable bytes
         var position = start
         for cut in cuts {
