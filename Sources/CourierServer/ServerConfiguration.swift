@@ -90,7 +90,7 @@ public struct ServerConfiguration: Sendable {
         self.maxMessageBytes = maxMessageBytes
         self.maxMessagesPerFrame = maxMessagesPerFrame
         self.maxOutboundBatchBytes = maxOutboundBatchBytes
-        self.sharedPayloadBytes = 1_024
+        self.sharedPayloadBytes = 2_048
         self.maxSubscriptionsPerConnection = maxSubscriptionsPerConnection
         self.upgradeTimeout = upgradeTimeout
         self.handshakeTimeout = handshakeTimeout

@@ -49,6 +49,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Per client address: new connections per second.") var connectionsPerSecond = 50
     @Option(help: "Per client address: connections allowed in a burst.") var connectionBurst = 200
     @Option(help: "Per client address: failed handshakes per minute.") var failedHandshakesPerMinute = 30
+    @Option(help: "Payloads of at least this many bytes are written to every recipient from one shared buffer; smaller ones are copied (0 shares all).")
+    var sharedPayloadBytes = 2_048
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
@@ -65,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         try positive(replayBytes, "replay-bytes")
         if let threads { try positive(threads, "threads") }
         try positive(queueBytesPerChannel, "queue-bytes-per-channel")
+        guard sharedPayloadBytes >= 0 else { throw ValidationError("--shared-payload-bytes must not be negative") }
         guard historyMessages >= 0 else { throw ValidationError("--history-messages must not be negative (0 turns history off)") }
         try positive(historyBytes, "history-bytes")
         try positive(historySeconds, "history-seconds")
@@ -91,7 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
             jwtKeys: [try JWTVerificationKey.hs256(secret: secretBytes)],
             audience: jwtAudience, issuer: jwtIssuer
         )
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host, port: port, echoPath: echoPath, allowedOrigins: Set(allowedOrigin),
             secret: secretBytes, auth: auth, maxMessageBytes: maxMessageBytes,
             maxSubscriptionsPerConnection: maxSubscriptions,
@@ -106,6 +109,7 @@ struct ServeCommand: AsyncParsableCommand {
             addressLimits: .init(connectionsPerSecond: Double(connectionsPerSecond), connectionBurst: Double(connectionBurst), failedHandshakesPerMinute: Double(failedHandshakesPerMinute)),
             eventLoopThreads: threads ?? ProcessInfo.processInfo.activeProcessorCount
         )
+        configuration.sharedPayloadBytes = sharedPayloadBytes
         let server = try await CourierServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         let banner = Task {

@@ -17,9 +17,10 @@ struct BenchTarget {
     /// - Parameters:
     ///   - forFanout: no topic history (deliveries stay unreliable, so subscribers
     ///     need not acknowledge) and no per-address connection limit (one address, many subscribers).
+    ///   - serverArguments: more `courier serve` flags (child process only).
     ///   - unlimitedRates: no per-connection message and byte rate limits (§18), for
     ///     scenarios that publish faster than the default 20,000 messages/s.
-    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false) async throws -> BenchTarget {
+    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, serverArguments: [String] = []) async throws -> BenchTarget {
         if let url {
             guard let token else { throw BenchError("--url needs --token") }
             guard let parsed = URLComponents(string: url), parsed.scheme == "ws", let host = parsed.host, let port = parsed.port else {
@@ -28,7 +29,7 @@ struct BenchTarget {
             return BenchTarget(host: host, port: port, token: token, server: nil)
         }
         if ProcessInfo.processInfo.environment["COURIER_BENCH_IN_PROCESS"] == nil {
-            var arguments: [String] = []
+            var arguments = serverArguments
             if forFanout {
                 arguments += ["--max-subscriptions", "16", "--history-messages", "0", "--connections-per-second", "1000000", "--connection-burst", "1000000", "--failed-handshakes-per-minute", "1000"]
             }

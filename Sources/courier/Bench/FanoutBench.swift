@@ -18,15 +18,18 @@ struct FanoutBench: AsyncParsableCommand {
     @Option(help: "Messages published.") var count = 1_000
     @Option(help: "Payload bytes.") var payload = 64
     @Option(help: "Messages per WebSocket message from the publisher.") var batch = 50
-    @Option(help: "Event loop threads of the in-process server.") var serverThreads = 1
+    @Option(help: "Event loop threads of the server.") var serverThreads = 1
+    @Option(help: "The server's --shared-payload-bytes (payloads this large or larger are written by reference; default: the server's).")
+    var sharedPayloadBytes: Int?
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() async throws {
         guard subscribers > 0, count > 0, batch > 0 else { throw ValidationError("--subscribers, --count and --batch must be positive") }
         raiseFileLimit()
-        let target = try await BenchTarget.make(url: nil, token: nil, serverThreads: serverThreads, forFanout: true)
+        let target = try await BenchTarget.make(url: nil, token: nil, serverThreads: serverThreads, forFanout: true, serverArguments: sharedPayloadBytes.map { ["--shared-payload-bytes", String($0)] } ?? [])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let received = NIOLockedValueBox(0)
+        let dropped = NIOLockedValueBox(0)
         var connections: [RawCourierConnection] = []
         connections.reserveCapacity(subscribers)
         var connected = 0
@@ -40,7 +43,13 @@ struct FanoutBench: AsyncParsableCommand {
                     }
                 }
                 for await connection in tasks {
-                    if let connection { connections.append(connection); connected += 1 } else { failed += 1 }
+                    if let connection {
+                        connection.dropped = dropped
+                        connections.append(connection)
+                        connected += 1
+                    } else {
+                        failed += 1
+                    }
                 }
             }
             if !json { FileHandle.standardError.write(Data("\r  \(connected)/\(subscribers) subscribers connected".utf8)) }
@@ -53,6 +62,9 @@ struct FanoutBench: AsyncParsableCommand {
         try MessageEncoder(version: .v2).encodeBatch(Array(repeating: message, count: batch), into: &frame)
         guard connected > 0 else { throw BenchError("no subscriber could connect (\(failed) failed)") }
         let expected = connected * count
+        // At most ~256 KiB of payload per subscriber ahead of the slowest delivery (at
+        // least one batch), so the bench measures delivery, not the slow-consumer policy.
+        let batchesAhead = max(1, (256 << 10) / max(1, batch * payload))
         let clock = ContinuousClock()
         let started = clock.now
         var sent = 0
@@ -66,12 +78,14 @@ struct FanoutBench: AsyncParsableCommand {
             try await publisher.publish(piece).get()
             sent += n
             // Keep the publisher at most a few batches ahead of the slowest delivery.
-            while received.withLockedValue({ $0 }) < (sent - 4 * batch) * connected { try await Task.sleep(for: .microseconds(200)) }
+            while received.withLockedValue({ $0 }) + dropped.withLockedValue({ $0 }) < (sent - batchesAhead * batch) * connected {
+                try await Task.sleep(for: .microseconds(200))
+            }
         }
         var last = -1
         var stalled = clock.now
         while true {
-            let now = received.withLockedValue { $0 }
+            let now = received.withLockedValue { $0 } + dropped.withLockedValue { $0 }
             if now >= expected { break }
             if now != last { last = now; stalled = clock.now }
             if clock.now - stalled > .seconds(30) { break }
@@ -79,6 +93,7 @@ struct FanoutBench: AsyncParsableCommand {
         }
         let elapsed = clock.now - started
         let delivered = received.withLockedValue { $0 }
+        let droppedCount = dropped.withLockedValue { $0 }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(delivered) / seconds
         for connection in connections { connection.channel?.close(promise: nil) }
@@ -89,13 +104,14 @@ struct FanoutBench: AsyncParsableCommand {
             print(JSONValue.object([
                 ("scenario", .string("fanout")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
                 ("payload_bytes", .number(Int64(payload))), ("subscribers", .number(Int64(connected))), ("failed_connections", .number(Int64(failed))),
+                ("dropped", .number(Int64(droppedCount))),
                 ("messages", .number(Int64(count))),
                 ("delivered", .number(Int64(delivered))), ("expected", .number(Int64(expected))),
                 ("deliveries_per_second", .number(Int64(rate))), ("seconds", .decimal(String(format: "%.3f", seconds))),
             ]).pretty)
         } else {
             print("fanout: 1 publisher → \(connected) subscribers (\(failed) failed to connect), \(count) × \(payload) B, \(BuildInfo.mode) build, \(BuildInfo.cores) cores, server threads \(serverThreads)")
-            print("  delivered \(delivered)/\(expected) in \(String(format: "%.3f", seconds)) s: \(Int(rate)) deliveries/s")
+            print("  delivered \(delivered)/\(expected) in \(String(format: "%.3f", seconds)) s: \(Int(rate)) deliveries/s" + (droppedCount > 0 ? "; \(droppedCount) dropped by the server (slow consumer)" : ""))
         }
     }
 

@@ -42,6 +42,9 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
     /// Gets every message once the connection is ready (nil: count data messages in `received`).
     let driver: (any RawConnectionDriver)?
 
+    /// Messages the server reported dropped for this connection (Error 402 gap notices).
+    var dropped: NIOLockedValueBox<Int>?
+
     init(token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, ready: EventLoopPromise<Void>, driver: (any RawConnectionDriver)? = nil) {
         self.token = token
         self.subscribeTo = subscribeTo
@@ -93,15 +96,20 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
         if let driver { return drive(driver, context, frame.unmaskedData) }
         var reader = FrameReader(frame: frame.unmaskedData, decoder: decoder)
         var count = 0
+        var gaps = 0
         while let decoded = try? reader.next() {
             switch decoded.message.body {
             case .binaryData, .textData: count += 1
+            case .error(let error) where error.code == .messagesDropped:
+                // "N messages dropped: …" (docs/PROTOCOL.md §16.2)
+                gaps += Int(error.message.prefix { $0.isNumber }) ?? 0
             case .heartbeat(let ping) where ping.kind == .ping:
                 send(context, [CourierMessage(body: .heartbeat(Heartbeat(kind: .pong, value: ping.value)))])
             default: break
             }
         }
         if count > 0 { received.withLockedValue { $0 += count } }
+        if gaps > 0, let dropped { dropped.withLockedValue { $0 += gaps } }
     }
 
     /// Hands every message of one WebSocket message to the driver, in order.
