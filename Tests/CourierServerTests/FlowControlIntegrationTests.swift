@@ -63,6 +63,14 @@ struct FlowControlIntegrationTests {
         }
     }
 
+    /// After a publisher's acknowledgement the deliveries are queued on the subscriber's
+    /// event loop, but may not have run yet; once a round trip on the subscriber's
+    /// connection is over, they have (the loop runs queued tasks after each read).
+    func settle(_ subscriber: RawWebSocket) async throws {
+        let transcript = try await roundTrip(subscriber)
+        #expect(transcript.messages.allSatisfy { $0.type == .heartbeat }, "nothing may arrive without credit")
+    }
+
     /// A ping's pong comes back after everything the server could send before it.
     func roundTrip(_ socket: RawWebSocket) async throws -> Transcript {
         try await socket.send([CourierMessage(body: .heartbeat(Heartbeat(kind: .ping, value: 42)))])
@@ -78,7 +86,10 @@ struct FlowControlIntegrationTests {
         let publisher = try await publisher(server)
         try await publish(publisher, (0..<20).map { ("credit.t", "m\($0)") }, firstSequence: 1)
 
-        let first = try await roundTrip(subscriber)
+        // All 20 reach the connection in one run: whatever went beyond the credit would
+        // arrive with the first 5, so read those, then two round trips for good measure.
+        var first = try await subscriber.read { Self.payloads($0).count >= 5 }
+        for _ in 0..<2 { first.messages += try await roundTrip(subscriber).messages }
         #expect(Self.payloads(first) == (0..<5).map { "m\($0)" }, "exactly the 5 messages of credit")
         try await subscriber.send([CourierMessage(body: .windowUpdate(WindowUpdate(messages: 100, bytes: 1 << 20)))])
         let rest = try await subscriber.read { Self.payloads($0).count >= 15 }
@@ -92,6 +103,7 @@ struct FlowControlIntegrationTests {
         let (subscriber, _) = try await subscriber(server, ["busy.t", "quiet.t"], credit: 0)
         let publisher = try await publisher(server)
         try await publish(publisher, (0..<500).map { ("busy.t", "busy\($0)") } + [("quiet.t", "quiet")], firstSequence: 1)
+        try await settle(subscriber)
 
         try await subscriber.send([CourierMessage(body: .windowUpdate(WindowUpdate(messages: 4, bytes: 1 << 20)))])
         let granted = try await subscriber.read { Self.payloads($0).count >= 4 }
@@ -107,6 +119,7 @@ struct FlowControlIntegrationTests {
         let payload = String(repeating: "x", count: 60)
         // 100 messages of 64 bytes; the channel holds 16 of them.
         try await publish(publisher, (0..<100).map { ("drop.t", String(format: "%03d", $0) + payload.dropFirst(3) + "!") }, firstSequence: 1)
+        try await settle(subscriber)
 
         try await subscriber.send([CourierMessage(body: .windowUpdate(WindowUpdate(messages: 1_000, bytes: 1 << 20)))])
         let transcript = try await subscriber.read { Self.payloads($0).count >= 16 }
@@ -131,6 +144,7 @@ struct FlowControlIntegrationTests {
         var items: [(topic: String, text: String)] = []
         for round in 0..<50 { for symbol in ["A", "B", "C"] { items.append(("ticks.\(symbol)", "\(symbol)\(round)")) } }
         try await publish(publisher, items, firstSequence: 1)
+        try await settle(subscriber)
 
         try await subscriber.send([CourierMessage(body: .windowUpdate(WindowUpdate(messages: 1_000, bytes: 1 << 20)))])
         let transcript = try await subscriber.read { Self.payloads($0).count >= 3 }

@@ -155,14 +155,25 @@ struct FlowControlTests {
         var window = ReceiveWindow(limits: Self.small)
         window.roundTrip(.milliseconds(10))
         #expect(window.window == (8, 800), "not limited yet: no growth")
-        for _ in 0..<6 { _ = window.received(bytes: 100) }
-        #expect(window.peerWasLimited, "2 of 8 left: a quarter")
+        for _ in 0..<6 {
+            _ = window.received(bytes: 100)
+            window.consumed(messages: 1, bytes: 100)  // a consumer that keeps up
+        }
+        #expect(window.peerWasLimited, "2 of 8 left: a quarter, with nothing waiting")
         window.roundTrip(.milliseconds(12))
         #expect(window.window == (16, 1_600), "RTT within 1.25× the smallest")
         #expect(!window.peerWasLimited, "the flag is reset by every sample")
-        window.consumed(messages: 6, bytes: 600)
         #expect(window.takeUpdate() == Self.update(14, 1_400), "the larger window is granted at once")
         #expect(window.outstanding == (16, 1_600))
+    }
+
+    @Test func aSlowConsumerDoesNotGrowTheWindow() {
+        var window = ReceiveWindow(limits: Self.small)
+        window.roundTrip(.milliseconds(10))
+        for _ in 0..<6 { _ = window.received(bytes: 100) }  // nothing consumed: the consumer is the bottleneck
+        #expect(!window.peerWasLimited)
+        window.roundTrip(.milliseconds(10))
+        #expect(window.window == (8, 800), "growing would only buffer more on this side")
     }
 
     @Test func aSlowerPathDoesNotGrowTheWindowEvenWhenLimited() {
@@ -195,8 +206,10 @@ struct FlowControlTests {
         for _ in 0..<10 {
             // The peer uses all its message credit, the application keeps up.
             let credit = window.outstanding.messages
-            for _ in 0..<credit { _ = window.received(bytes: 0) }
-            window.consumed(messages: credit, bytes: 0)
+            for _ in 0..<credit {
+                _ = window.received(bytes: 0)
+                window.consumed(messages: 1, bytes: 0)
+            }
             window.roundTrip(.milliseconds(10))
             _ = window.takeUpdate()
         }

@@ -83,7 +83,8 @@ public struct ReceiveWindow: Hashable, Sendable {
     private var bufferedBytes: Int64 = 0
     /// The smallest round-trip time seen so far.
     public private(set) var smallestRoundTrip: Duration?
-    /// The peer's credit fell to a quarter of the window since the last RTT sample.
+    /// The peer's credit fell to a quarter of the window since the last RTT sample
+    /// while at most a quarter of the window waited to be consumed.
     public private(set) var peerWasLimited = false
 
     /// A window of `limits.initial…`, counting `initialGrant` as already granted: send
@@ -119,7 +120,12 @@ public struct ReceiveWindow: Hashable, Sendable {
         let receipt: Receipt = outstandingMessages >= 1 && outstandingBytes >= cost ? .accepted : .exceeded
         outstandingMessages = max(0, outstandingMessages - 1)
         outstandingBytes = max(0, outstandingBytes - cost)
-        if outstandingMessages <= windowMessages / 4 || outstandingBytes <= windowBytes / 4 {
+        // The window limited the peer only if the receiver kept up: its credit ran low
+        // while little was waiting to be consumed. A slow consumer is not a reason to
+        // grow the window (that would only buffer more here).
+        let lowCredit = outstandingMessages <= windowMessages / 4 || outstandingBytes <= windowBytes / 4
+        let keptUp = bufferedMessages <= max(1, windowMessages / 4) && bufferedBytes <= max(cost, windowBytes / 4)
+        if lowCredit && keptUp {
             peerWasLimited = true
         }
         return receipt
