@@ -57,6 +57,7 @@ extension ServerConnectionHandler {
             guard let item = queues.next(allows: { [sendCredit] in sendCredit.allows(bytes: $0) }) else { break }
             switch item {
             case .gap(let channel, let dropped):
+                logger.info("slow consumer: messages dropped", metadata: ["channel": "\(channel)", "dropped": "\(dropped)"])
                 append(CourierMessage(body: .error(ErrorMessage(
                     code: .messagesDropped, reference: .channel(channel),
                     message: "\(dropped) messages dropped: this connection could not keep up"
