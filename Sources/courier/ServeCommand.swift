@@ -52,6 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Payloads of at least this many bytes are written to every recipient from one shared buffer; smaller ones are copied (0 shares all).")
     var sharedPayloadBytes = 2_048
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
+    @Flag(help: .hidden) var stopWhenStdinCloses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
     /// Flag values that the limit types would otherwise refuse with a trap.
@@ -112,6 +113,14 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.sharedPayloadBytes = sharedPayloadBytes
         let server = try await CourierServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        if stopWhenStdinCloses {
+            // `courier bench` runs the server as a child: when the bench goes away,
+            // however it ends, its end of the pipe closes and the server shuts down.
+            Thread.detachNewThread {
+                while !FileHandle.standardInput.availableData.isEmpty {}
+                kill(getpid(), SIGTERM)
+            }
+        }
         let banner = Task {
             // Print how to connect once the port is bound.
             for _ in 0..<200 {

@@ -98,7 +98,6 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         self.encoder = MessageEncoder(version: version)
         self.queues = DataQueues(limits: .init(bytesPerChannel: configuration.queueBytesPerChannel, bytesPerConnection: configuration.queueBytesPerConnection))
         self.receiveWindow = ReceiveWindow(limits: configuration.receiveWindow)
-        control.reserveCapacity(16)
     }
 
     var now: SessionInstant { server.configuration.clock.now() }
@@ -332,6 +331,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func timerFired() {
+        // The task that fired is done: cancelling it later would make NIO search every
+        // scheduled task of the loop for it (per heartbeat, per connection).
+        timer = nil
         timerDeadline = nil
         switch machine.tick(now: now) {
         case .none: break

@@ -9,11 +9,14 @@ final class BenchServerProcess: @unchecked Sendable {
     let process: Process
     let port: Int
     let secret: [UInt8]
+    /// The write end of the child's stdin (never written; closed when this process ends).
+    let lifeline: Pipe
 
-    private init(process: Process, port: Int, secret: [UInt8]) {
+    private init(process: Process, port: Int, secret: [UInt8], lifeline: Pipe) {
         self.process = process
         self.port = port
         self.secret = secret
+        self.lifeline = lifeline
     }
 
     /// Starts the server with `arguments` after `serve` and waits until it listens.
@@ -22,12 +25,15 @@ final class BenchServerProcess: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let logLevel = ProcessInfo.processInfo.environment["COURIER_BENCH_LOG"] ?? "error"
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--threads", String(threads), "--log-level", logLevel] + arguments
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--threads", String(threads), "--log-level", logLevel, "--stop-when-stdin-closes"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_SECRET"] = DevelopmentToken.hexString(secret)
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
+        // Held open for the child's life: when this process ends, the child sees EOF and stops.
+        let lifeline = Pipe()
+        process.standardInput = lifeline
         try process.run()
         // The banner's first line names the port: "Courier is listening on ws://127.0.0.1:PORT/ …".
         let port = try await Task.detached { () throws -> Int in
@@ -45,7 +51,7 @@ final class BenchServerProcess: @unchecked Sendable {
                 }
             }
         }.value
-        return BenchServerProcess(process: process, port: port, secret: secret)
+        return BenchServerProcess(process: process, port: port, secret: secret, lifeline: lifeline)
     }
 
     /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 5 s.

@@ -44,23 +44,35 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
 
     /// Messages the server reported dropped for this connection (Error 402 gap notices).
     var dropped: NIOLockedValueBox<Int>?
+    /// Counts the server's heartbeat pings this connection answered (nil: not counted).
+    let heartbeats: NIOLockedValueBox<Int>?
 
-    init(token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, ready: EventLoopPromise<Void>, driver: (any RawConnectionDriver)? = nil) {
+    init(
+        token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, ready: EventLoopPromise<Void>, driver: (any RawConnectionDriver)? = nil,
+        heartbeats: NIOLockedValueBox<Int>? = nil
+    ) {
         self.token = token
         self.subscribeTo = subscribeTo
         self.received = received
         self.ready = ready
         self.driver = driver
+        self.heartbeats = heartbeats
     }
 
+    /// - Parameters:
+    ///   - heartbeats: counts the heartbeat pings answered.
+    ///   - source: the local address to bind the socket to (e.g. another 127.0.0.x, so
+    ///     that many connections are not limited by one address's ephemeral ports).
     static func connect(
         host: String, port: Int, token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, group: any EventLoopGroup,
-        driver: (any RawConnectionDriver)? = nil
+        driver: (any RawConnectionDriver)? = nil, heartbeats: NIOLockedValueBox<Int>? = nil, source: SocketAddress? = nil
     ) async throws -> RawCourierConnection {
         let loop = group.next()
         let ready = loop.makePromise(of: Void.self)
-        let handler = RawCourierConnection(token: token, subscribeTo: subscribeTo, received: received, ready: ready, driver: driver)
-        let channel = try await ClientBootstrap(group: loop)
+        let handler = RawCourierConnection(token: token, subscribeTo: subscribeTo, received: received, ready: ready, driver: driver, heartbeats: heartbeats)
+        var bootstrap = ClientBootstrap(group: loop)
+        if let source { bootstrap = bootstrap.bind(to: source) }
+        let channel = try await bootstrap
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -105,6 +117,7 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
                 gaps += Int(error.message.prefix { $0.isNumber }) ?? 0
             case .heartbeat(let ping) where ping.kind == .ping:
                 send(context, [CourierMessage(body: .heartbeat(Heartbeat(kind: .pong, value: ping.value)))])
+                heartbeats?.withLockedValue { $0 += 1 }
             default: break
             }
         }
@@ -119,6 +132,7 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
             while let decoded = try reader.next() {
                 if case .heartbeat(let ping) = decoded.message.body, ping.kind == .ping {
                     send(context, [CourierMessage(body: .heartbeat(Heartbeat(kind: .pong, value: ping.value)))])
+                    heartbeats?.withLockedValue { $0 += 1 }
                 } else {
                     driver.connection(self, received: decoded.message)
                 }
