@@ -44,4 +44,24 @@ struct HeartbeatIntegrationTests {
         #expect(socket.channel.isActive)
         await socket.close()
     }
+
+    /// RFC 6455 pings (from proxies, browsers' keep-alives) are answered at once, on a
+    /// connection with nothing else to send.
+    @Test func aWebSocketPingIsAnsweredAtOnce() async throws {
+        let server = try await TestServer.start()
+        defer { Task { await server.stop() } }
+        let socket = try await RawWebSocket.connect(port: server.port, group: server.group)
+        _ = try await socket.authenticateHMAC()
+        try await socket.send(Array("are you there".utf8), opcode: .ping)
+        // Without a flush of its own the pong would wait for the next Courier heartbeat
+        // (15 s here): a third of that is the deadline, far above any real delay.
+        let transcript = try await withThrowingTaskGroup(of: Transcript?.self) { group in
+            group.addTask { try await socket.read { !$0.pongs.isEmpty } }
+            group.addTask { try await Task.sleep(for: .seconds(5)); return nil }
+            let first = try await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        #expect(transcript?.pongs == [Array("are you there".utf8)], "no pong within 5 s")
+    }
 }

@@ -149,8 +149,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             server.metrics.rejected("text_frame")
             close(Close(code: .unsupportedData, reason: "text frames are not part of the Courier protocol; send binary frames"))
         case .ping:
+            // Flushed at once: `flush()` only flushes when Courier messages were written.
             let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
-            context.write(wrapOutboundOut(pong), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
             break
         case .connectionClose:
@@ -161,12 +162,14 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        inRead = false
+        // Still "in the read" while the batch's replies are queued: the flush below
+        // writes them (no extra task on the loop for each read batch).
         flushPublishes()
         reportDrops()
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
         sampleRoundTrip()
         returnCredit()
+        inRead = false
         flush()
         updateTimer()
     }

@@ -85,6 +85,8 @@ struct Transcript {
     var closeFrameCode: UInt16?
     var closed = false
     var textFrames = 0
+    /// WebSocket pong frames, with their payloads.
+    var pongs: [[UInt8]] = []
 }
 
 extension RawWebSocket {
@@ -105,6 +107,8 @@ extension RawWebSocket {
                     transcript.closeFrameCode = data.readInteger(as: UInt16.self)
                 case .text:
                     transcript.textFrames += 1
+                case .pong:
+                    transcript.pongs.append(Array(frame.unmaskedData.readableBytesView))
                 default:
                     break
                 }
