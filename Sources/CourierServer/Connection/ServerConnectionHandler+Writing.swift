@@ -30,6 +30,15 @@ extension ServerConnectionHandler {
         updateTimer()
     }
 
+    /// Largest write buffer kept for reuse: replies and acknowledgements fit; bigger ones
+    /// are for bursts and would cost idle connections memory.
+    static let spareBufferLimit = 512
+
+    /// The event loop's spare write buffer, if any (handed over, not shared).
+    func takeSpareBuffer() -> ByteBuffer? {
+        tickFlusher?.takeSpareBuffer()
+    }
+
     /// Most payload bytes of data written per flush; the rest goes in the next tick,
     /// so one busy connection does not hold its event loop.
     static let dataBytesPerFlush = 512 * 1_024
@@ -119,7 +128,7 @@ extension ServerConnectionHandler {
     }
 
     private func encode(_ item: Outgoing, withLength: Bool, _ context: ChannelHandlerContext) {
-        if frame == nil { frame = OutboundFrame(allocator: context.channel.allocator) }
+        if frame == nil { frame = OutboundFrame(allocator: context.channel.allocator, reusing: takeSpareBuffer()) }
         do {
             switch item {
             case .message(var message):
@@ -172,5 +181,8 @@ extension ServerConnectionHandler {
         // Our own framing, below NIO's frame encoder, so the pieces go out as they are.
         var built = built
         built.pieces { piece in raw.write(NIOAny(IOData.byteBuffer(piece)), promise: nil) }
+        // Kept for the loop's next frame: once the socket has written it, its storage is
+        // free again. One per event loop, so idle connections hold none.
+        if built.inline.capacity <= Self.spareBufferLimit { tickFlusher?.keepSpareBuffer(built.inline) }
     }
 }

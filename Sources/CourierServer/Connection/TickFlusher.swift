@@ -5,11 +5,15 @@ import NIOCore
 /// event loop that produced output during it: one task per loop and tick instead of
 /// one per connection, so a fan-out to thousands of connections costs one scheduled
 /// task, and each connection one write and one flush however many deliveries it got.
-/// Touched only on its event loop.
+/// It also keeps one spare write buffer for the loop's connections. Touched only on
+/// its event loop.
 final class TickFlusher: @unchecked Sendable {
     let eventLoop: any EventLoop
     private var pending: [ServerConnectionHandler] = []
     private var scheduled = false
+    /// A small write buffer the last connection to write on this loop gave back, for the
+    /// next one (its storage is reused once the socket has written it).
+    private var spare: ByteBuffer?
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -23,6 +27,15 @@ final class TickFlusher: @unchecked Sendable {
         guard !scheduled else { return }
         scheduled = true
         eventLoop.execute { self.run() }
+    }
+
+    func takeSpareBuffer() -> ByteBuffer? {
+        defer { spare = nil }
+        return spare
+    }
+
+    func keepSpareBuffer(_ buffer: ByteBuffer) {
+        spare = buffer
     }
 
     private func run() {

@@ -14,9 +14,18 @@ struct OutboundFrame {
     private(set) var cuts: [(offset: Int, payload: ByteBuffer)] = []
     private(set) var sharedBytes = 0
 
-    /// - Parameter capacity: bytes expected inline (a good guess saves regrowing the buffer).
-    init(allocator: ByteBufferAllocator, capacity: Int = 256) {
-        inline = allocator.buffer(capacity: Self.headroom + max(capacity, 64))
+    /// - Parameters:
+    ///   - capacity: bytes expected inline (a good guess saves regrowing the buffer).
+    ///   - reusing: the buffer of an earlier frame: its storage is used again if the
+    ///     socket is done with it (`clear()` allocates afresh only while it is not).
+    init(allocator: ByteBufferAllocator, capacity: Int = 256, reusing spare: ByteBuffer? = nil) {
+        let wanted = Self.headroom + max(capacity, 64)
+        if var buffer = spare {
+            buffer.clear(minimumCapacity: wanted)
+            inline = buffer
+        } else {
+            inline = allocator.buffer(capacity: wanted)
+        }
         inline.moveWriterIndex(forwardBy: Self.headroom)
         inline.moveReaderIndex(forwardBy: Self.headroom)
     }
