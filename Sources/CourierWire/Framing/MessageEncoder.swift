@@ -90,22 +90,9 @@ public struct MessageEncoder: Sendable {
             if let payload { buffer.writeImmutableBuffer(payload) }
             return
         }
-        buffer.setInteger(buffer.getInteger(at: flagsIndex, as: UInt8.self)! | V2Header.hasLength, at: flagsIndex)
-        let lengthIndex = buffer.writerIndex
-        buffer.writeRepeatingByte(0, count: Self.lengthReserve)
-        let routeStart = buffer.writerIndex
-        try route.encode(into: &buffer, .v2)
-        let routeLength = buffer.writerIndex - routeStart
-        let bodyLength = routeLength + (payload?.readableBytes ?? payloadLength ?? 0)
-        let lengthSize = VarInt.encodedLength(UInt64(bodyLength))
-        guard lengthSize <= Self.lengthReserve else {
-            throw WireError(.payloadTooLarge, at: lengthIndex, "body of \(bodyLength) bytes is too large")
+        try Self.writeWithLength(flagsIndex: flagsIndex, trailing: payload?.readableBytes ?? payloadLength ?? 0, into: &buffer) { (buffer: inout ByteBuffer) throws(WireError) in
+            try route.encode(into: &buffer, .v2)
         }
-        if lengthSize < Self.lengthReserve {
-            _ = try? buffer.copyBytes(at: routeStart, to: lengthIndex + lengthSize, length: routeLength)
-            buffer.moveWriterIndex(to: lengthIndex + lengthSize + routeLength)
-        }
-        buffer.setVarInt(UInt64(bodyLength), at: lengthIndex)
         if let payload { buffer.writeImmutableBuffer(payload) }
     }
 
@@ -121,19 +108,30 @@ public struct MessageEncoder: Sendable {
             try message.body.encode(into: &buffer, .v2)
             return
         }
+        try Self.writeWithLength(flagsIndex: flagsIndex, trailing: 0, into: &buffer) { (buffer: inout ByteBuffer) throws(WireError) in
+            try message.body.encode(into: &buffer, .v2)
+        }
+    }
+
+    /// Sets HAS_LENGTH on the header at `flagsIndex`, then writes the body length and
+    /// what `body` writes, the length counting `trailing` more bytes the caller appends
+    /// after. The length goes into a reserved 5 bytes; when it takes fewer, only what
+    /// `body` wrote moves back (for data messages: the route, never the payload).
+    static func writeWithLength(flagsIndex: Int, trailing: Int, into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) throws(WireError) -> Void) throws(WireError) {
         buffer.setInteger(buffer.getInteger(at: flagsIndex, as: UInt8.self)! | V2Header.hasLength, at: flagsIndex)
         let lengthIndex = buffer.writerIndex
-        buffer.writeRepeatingByte(0, count: Self.lengthReserve)
-        let bodyStart = buffer.writerIndex
-        try message.body.encode(into: &buffer, .v2)
-        let bodyLength = buffer.writerIndex - bodyStart
+        buffer.writeRepeatingByte(0, count: lengthReserve)
+        let start = buffer.writerIndex
+        try body(&buffer)
+        let written = buffer.writerIndex - start
+        let bodyLength = written + trailing
         let lengthSize = VarInt.encodedLength(UInt64(bodyLength))
-        guard lengthSize <= Self.lengthReserve else {
+        guard lengthSize <= lengthReserve else {
             throw WireError(.payloadTooLarge, at: lengthIndex, "body of \(bodyLength) bytes is too large")
         }
-        if lengthSize < Self.lengthReserve {
-            _ = try? buffer.copyBytes(at: bodyStart, to: lengthIndex + lengthSize, length: bodyLength)
-            buffer.moveWriterIndex(to: lengthIndex + lengthSize + bodyLength)
+        if lengthSize < lengthReserve {
+            _ = try? buffer.copyBytes(at: start, to: lengthIndex + lengthSize, length: written)
+            buffer.moveWriterIndex(to: lengthIndex + lengthSize + written)
         }
         buffer.setVarInt(UInt64(bodyLength), at: lengthIndex)
     }
