@@ -145,6 +145,19 @@ public struct ServerConfiguration: Sendable {
         try check(outboundLowWater > 0 && outboundLowWater < outboundHighWater, "outboundLowWater", "need 0 < outboundLowWater < outboundHighWater")
         try check(queueBytesPerChannel > 0, "queueBytesPerChannel", "must be positive")
         try check(queueBytesPerConnection >= queueBytesPerChannel, "queueBytesPerConnection", "must be at least queueBytesPerChannel")
+        // The limit types trap on bad values at construction, but their fields are
+        // mutable: check them here too, so nothing traps per connection later.
+        try check(receiveWindow.isValid, "receiveWindow", "needs 0 < min ≤ initial ≤ max ≤ \(ReceiveWindow.Limits.largestWindow), for messages and bytes")
+        try check(replayLimits.maxMessages > 0 && replayLimits.maxBytes > 0, "replayLimits", "must be positive")
+        let rates = rateLimits
+        try check(rates.messagesPerSecond > 0 && rates.bytesPerSecond > 0 && rates.burstSeconds > 0 && rates.window > .zero && rates.strikesBeforeClose > 0,
+                  "rateLimits", "every rate, the burst, the window and the strikes must be positive")
+        let addresses = addressLimits
+        try check(addresses.connectionsPerSecond > 0 && addresses.connectionBurst >= 1 && addresses.failedHandshakesPerMinute > 0 && addresses.maxAddresses > 0,
+                  "addressLimits", "rates and maxAddresses must be positive, connectionBurst at least 1")
+        if let history {
+            try check(history.maxMessages > 0 && history.maxBytes > 0 && history.maxAge > .zero, "history", "maxMessages, maxBytes and maxAge must be positive")
+        }
         try check(receiveWindow.minBytes >= maxMessageBytes, "receiveWindow.minBytes", "must be at least maxMessageBytes (\(maxMessageBytes)) so a message always fits")
         try check(maxHistoryTopics > 0, "maxHistoryTopics", "must be positive")
         try check(eventLoopThreads > 0, "eventLoopThreads", "must be positive")

@@ -1,5 +1,6 @@
 import CourierAuth
 import CourierServer
+import CourierSession
 import CourierWire
 import Crypto
 import Foundation
@@ -193,5 +194,23 @@ struct ServerConfigurationTests {
         configuration.outboundLowWater = 1
         configuration.maxMessageBytes = 0
         #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("maxMessageBytes:") }
+        configuration.maxMessageBytes = 1 << 20
+        // Limit types made valid, then mutated: refused at start, not trapped per connection.
+        configuration.rateLimits.messagesPerSecond = 0
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("rateLimits:") }
+        configuration.rateLimits = .init()
+        configuration.addressLimits.connectionBurst = 0
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("addressLimits:") }
+        configuration.addressLimits = .init()
+        configuration.receiveWindow.minMessages = 0
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("receiveWindow:") }
+        configuration.receiveWindow = .init()
+        configuration.history?.maxAge = .zero
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("history:") }
+        configuration.history = .init()
+        configuration.replayLimits.maxBytes = 0
+        #expect { try configuration.validate() } throws: { "\($0)".hasPrefix("replayLimits:") }
+        configuration.replayLimits = .init()
+        #expect(throws: Never.self) { try configuration.validate() }
     }
 }

@@ -21,6 +21,12 @@ extension CourierConnectionHandler {
         let released = batcher.setCredit(SendCredit(messages: Int64(response.creditMessages), bytes: Int64(response.creditBytes)))
         if released > 0 { scheduleFlush() }
         guard let limits = settings.flowControl else { return }
+        // The configuration's initializer checks the limits, but its fields are mutable:
+        // refuse bad ones here with a log line rather than trap.
+        guard limits.isValid else {
+            logger.error("flow control off: invalid flowControl limits (need 0 < min ≤ initial ≤ max ≤ \(ReceiveWindow.Limits.largestWindow))")
+            return
+        }
         // A byte window below the largest message that can arrive would stall it for
         // good: one larger than the server accepts, or than this client decodes, cannot.
         let largest = min(Int(response.maxMessageBytes), settings.wireLimits.maxMessageBytes)
