@@ -19,9 +19,9 @@ struct BrokerTests {
 
         func setSink(_ sink: @escaping @Sendable ([BrokerPublication]) -> Void) { inner.setSink(sink) }
 
-        func publish(_ batch: [BrokerPublication], now: SessionInstant) {
+        func publish(_ batch: inout [BrokerPublication], now: SessionInstant) {
             published.withLockedValue { $0 += batch.map(\.topic) }
-            inner.publish(batch, now: now)
+            inner.publish(&batch, now: now)
         }
 
         func history(of topic: String, recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead {

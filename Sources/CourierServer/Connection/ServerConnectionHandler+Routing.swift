@@ -85,7 +85,7 @@ extension ServerConnectionHandler {
     /// Hands this read batch's publishes to the broker.
     func flushPublishes() {
         guard !pendingPublishes.isEmpty else { return }
-        server.broker.publish(pendingPublishes, now: now)
+        server.broker.publish(&pendingPublishes, now: now)
         pendingPublishes.removeAll(keepingCapacity: true)
     }
 

@@ -18,8 +18,9 @@ public protocol Broker: Sendable {
     func setSink(_ sink: @escaping @Sendable ([BrokerPublication]) -> Void)
 
     /// Publishes a batch, in order. Each message of a topic with history gets that
-    /// topic's epoch and next offset; the batch then reaches every node's sink.
-    func publish(_ batch: [BrokerPublication], now: SessionInstant)
+    /// topic's epoch and next offset, written into `batch` in place (the caller reuses
+    /// the array: no copy per read batch); the batch then reaches every node's sink.
+    func publish(_ batch: inout [BrokerPublication], now: SessionInstant)
 
     /// Where `topic`'s live stream stands and, when `recover` asks for it and the
     /// history still holds everything from there, the messages missed.

@@ -1,5 +1,6 @@
 import CourierSession
 import CourierWire
+import DequeModule
 import NIOConcurrencyHelpers
 
 /// The single-node broker: topic histories in memory, publications handed to the
@@ -9,7 +10,7 @@ public final class InMemoryBroker: Broker {
         var sink: (@Sendable ([BrokerPublication]) -> Void)?
         var histories: [String: TopicHistory] = [:]
         /// The order topics got a history (the oldest is forgotten first).
-        var historyOrder: [String] = []
+        var historyOrder = Deque<String>()
     }
 
     /// Nil: no history (offsets stay 0).
@@ -27,48 +28,47 @@ public final class InMemoryBroker: Broker {
         state.withLockedValue { $0.sink = sink }
     }
 
-    public func publish(_ batch: [BrokerPublication], now: SessionInstant) {
+    public func publish(_ batch: inout [BrokerPublication], now: SessionInstant) {
         state.withLockedValue { state in
             guard let historyLimits else {
                 state.sink?(batch)
                 return
             }
-            var stamped = batch
-            for index in stamped.indices {
-                var history = take(&state, stamped[index].topic, historyLimits)
+            for index in batch.indices {
                 // Recipients share the history's compact copy (no pinned read buffer).
-                stamped[index].message = TopicHistory.compacted(stamped[index].message)
-                let offset = history.append(stamped[index].message, now: now, isCompact: true)
-                stamped[index].epoch = history.epoch
-                stamped[index].offset = offset
-                state.histories[stamped[index].topic] = history
+                batch[index].message = TopicHistory.compacted(batch[index].message)
+                var created = false
+                // One hash lookup, and the history is appended to in place.
+                let (epoch, offset) = state.histories[batch[index].topic, default: {
+                    created = true
+                    return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)
+                }()].append(batch[index].message, now: now, isCompact: true)
+                if created { remember(batch[index].topic, in: &state) }
+                batch[index].epoch = epoch
+                batch[index].offset = offset
             }
-            state.sink?(stamped)
+            state.sink?(batch)
         }
     }
 
     public func history(of topic: String, recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead {
         guard let historyLimits else { return HistoryRead(epoch: 0, nextOffset: 0, missed: nil) }
         return state.withLockedValue { state in
-            var history = take(&state, topic, historyLimits)
-            defer { state.histories[topic] = history }
-            var read = HistoryRead(epoch: history.epoch, nextOffset: history.nextOffset, missed: nil)
-            if let recover, case .recovered(let missed) = history.messages(from: recover.offset, epoch: recover.epoch, now: now) {
-                read.missed = missed
-            }
+            var created = false
+            let read = state.histories[topic, default: {
+                created = true
+                return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)
+            }()].read(recover: recover, now: now)
+            if created { remember(topic, in: &state) }
             return read
         }
     }
 
-    /// The topic's history taken out of the map (mutated without a copy; the caller
-    /// puts it back), created if missing. Evicts the oldest histories beyond the limit.
-    private func take(_ state: inout State, _ topic: String, _ limits: TopicHistory.Limits) -> TopicHistory {
-        if let history = state.histories.removeValue(forKey: topic) { return history }
+    /// Notes that `topic` got a history; forgets the oldest histories beyond the limit.
+    private func remember(_ topic: String, in state: inout State) {
         state.historyOrder.append(topic)
-        if state.historyOrder.count > maxHistoryTopics {
-            let evicted = state.historyOrder.removeFirst()
-            state.histories[evicted] = nil
+        while state.historyOrder.count > maxHistoryTopics {
+            state.histories[state.historyOrder.removeFirst()] = nil
         }
-        return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: limits)
     }
 }

@@ -42,8 +42,9 @@ public struct TopicHistory: Sendable {
 
     /// Keeps `message` (its payload copied into storage of its own, so the history
     /// never pins a whole read buffer, unless `isCompact` says it already has that)
-    /// and returns its offset.
-    mutating func append(_ message: CourierMessage, now: SessionInstant, isCompact: Bool = false) -> UInt64 {
+    /// and returns the epoch and the offset it got.
+    @discardableResult
+    mutating func append(_ message: CourierMessage, now: SessionInstant, isCompact: Bool = false) -> (epoch: UInt64, offset: UInt64) {
         let offset = nextOffset
         nextOffset += 1
         let compacted = isCompact ? message : Self.compacted(message)
@@ -51,7 +52,7 @@ public struct TopicHistory: Sendable {
         entries.append(Entry(offset: offset, at: now, message: compacted, bytes: size))
         bytes += size
         prune(now: now)
-        return offset
+        return (epoch, offset)
     }
 
     mutating func prune(now: SessionInstant) {
@@ -74,6 +75,16 @@ public struct TopicHistory: Sendable {
         let oldest = entries.first?.offset ?? nextOffset
         guard offset >= oldest, offset <= nextOffset else { return .failed }
         return .recovered(entries.filter { $0.offset >= offset }.map(\.message))
+    }
+
+    /// Where the live stream stands and, if `recover` asks and everything from there
+    /// is still here, the messages missed (`Broker.history`).
+    mutating func read(recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead {
+        var read = HistoryRead(epoch: epoch, nextOffset: nextOffset, missed: nil)
+        if let recover, case .recovered(let missed) = messages(from: recover.offset, epoch: recover.epoch, now: now) {
+            read.missed = missed
+        }
+        return read
     }
 
     static func payloadSize(_ message: CourierMessage) -> Int {

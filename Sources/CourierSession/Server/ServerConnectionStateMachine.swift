@@ -23,7 +23,8 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
     enum State: Sendable {
         case awaitingHandshake(deadline: SessionInstant)
         case authenticating(deadline: SessionInstant)
-        case active(ActiveConnection)
+        /// The Active connection's state is `active` (kept outside the enum).
+        case active
         /// Closing keeps the session (if any) so it can still be resumed.
         case closing(ReliableSession?)
         case closed
@@ -45,6 +46,10 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
 
     public let configuration: Configuration
     private(set) var state: State
+    /// The Active connection, kept beside `state` rather than inside it so that every
+    /// message mutates it in place (an enum payload would be copied out and back: its
+    /// buffers retained, released and moved per message). Non-nil exactly while Active.
+    private var active: ActiveConnection?
 
     public init(configuration: Configuration, now: SessionInstant) {
         self.configuration = configuration
@@ -79,17 +84,15 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
             return .authenticate(handshake)
         case .authenticating:
             return fail(.unexpected("\(message.type.name) before the HandshakeResponse"))
-        case .active(var active):
-            state = .closed  // while `active` is out, it alone owns its buffers (no copy-on-write)
-            let event = active.received(message, now: now)
-            state = .active(active)
+        case .active:
+            let event = active!.received(message, now: now)
             switch event {
             case .none, .duplicate: return .none
             case .deliver(let m): return .deliver(m)
             case .send(let m): return .send(m)
             case .acknowledged(let n): return .acknowledged(released: n)
             case .peerClosed(let close):
-                state = .closing(active.session)
+                enterClosing()
                 return .peerClosed(close)
             case .peerError(let e): return .peerError(e)
             case .violation(let v): return fail(v)
@@ -132,7 +135,8 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
                 return .failure(.unexpected("resume claims sequence \(clientLastReceived), only \(active.session.outbound.lastSent) were sent"))
             }
         }
-        state = .active(active)
+        state = .active
+        self.active = active
         return .success(messages)
     }
 
@@ -153,15 +157,12 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
                 error: ErrorMessage(code: .handshakeTimeout, message: text),
                 close: Close(code: .handshakeTimeout, reason: text)
             ))
-        case .active(var active):
-            state = .closed  // see `received`
-            let action = active.tick(now: now)
-            state = .active(active)
-            switch action {
+        case .active:
+            switch active!.tick(now: now) {
             case .none: return .none
             case .send(let m): return .send(m)
             case .violation(let v):
-                state = .closing(active.session)
+                enterClosing()
                 return .close(v)
             }
         case .closing, .closed:
@@ -173,7 +174,7 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
     public var nextWakeup: SessionInstant? {
         switch state {
         case .awaitingHandshake(let deadline), .authenticating(let deadline): return deadline
-        case .active(let active): return active.heartbeat.nextWakeup
+        case .active: return active?.heartbeat.nextWakeup
         case .closing, .closed: return nil
         }
     }
@@ -191,27 +192,27 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
     /// The TCP connection is gone. Returns the session's reliable state (if the
     /// connection had one) so it can wait for a resume.
     public mutating func connectionClosed() -> ReliableSession? {
-        defer { state = .closed }
+        defer {
+            state = .closed
+            active = nil
+        }
         switch state {
-        case .active(let active): return active.session
+        case .active: return active?.session
         case .closing(let session): return session
         default: return nil
         }
     }
 
-    /// The session's reliable state, while Active, for inspection.
-    /// The Active connection, if the state is Active.
-    public var activeConnection: ActiveConnection? {
-        if case .active(let active) = state { return active }
-        return nil
-    }
+    /// The Active connection (a copy, for inspection), if the state is Active.
+    public var activeConnection: ActiveConnection? { active }
 
-    /// Runs `body` on the Active connection (nil in any other state).
+    /// The round-trip time the last pong measured, while Active (read in place).
+    public var lastRoundTrip: Duration? { active?.heartbeat.lastRoundTrip }
+
+    /// Runs `body` on the Active connection, in place (nil in any other state).
     public mutating func modifyActive<Result>(_ body: (inout ActiveConnection) -> Result) -> Result? {
-        guard case .active(var active) = state else { return nil }
-        state = .closed  // see `received`
-        defer { state = .active(active) }
-        return body(&active)
+        guard active != nil else { return nil }
+        return body(&active!)
     }
 
     mutating func fail(_ violation: Violation) -> ReceiveAction {
@@ -221,8 +222,9 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
 
     /// Moves to Closing, keeping the session of an Active connection.
     mutating func enterClosing() {
-        if case .active(let active) = state {
-            state = .closing(active.session)
+        if case .active = state {
+            state = .closing(active?.session)
+            active = nil
         } else if case .closing = state {
             return
         } else {

@@ -35,6 +35,10 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
     private let decoder = MessageDecoder(version: .v2, limits: WireLimits(maxMessageBytes: 1 << 20, maxMessagesPerFrame: 1 << 16))
     private let encoder = MessageEncoder(version: .v2)
     private(set) var channel: (any Channel)?
+    /// This handler's context while it is in the pipeline: drivers write through it
+    /// (`context.write` of a wrapped frame), as `RawEchoClient` does, not through the
+    /// generic `Channel.write`, which casts and boxes at run time per call.
+    private var context: ChannelHandlerContext?
     /// The server's HandshakeResponse (credit, limits), once received.
     private(set) var handshakeResponse: HandshakeResponse?
     /// The channel alias of the subscription, once subscribed.
@@ -99,6 +103,14 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
         defer { timeout.cancel() }
         try await ready.futureResult.get()
         return handler
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -190,11 +202,11 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
 
     /// Writes one masked WebSocket message without flushing; on the event loop (drivers).
     func write(_ batch: ByteBuffer) {
-        channel?.write(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: batch), promise: nil)
+        context?.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, maskKey: .random(), data: batch)), promise: nil)
     }
 
     func flush() {
-        channel?.flush()
+        context?.flush()
     }
 
     /// Publishes a prepared batch from any thread.
