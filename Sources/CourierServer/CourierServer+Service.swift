@@ -9,6 +9,6 @@ extension CourierServer: Service {
         try await start()
         try? await gracefulShutdown()
         context.logger.info("shutting down", metadata: ["connections": "\(connectionCount)"])
-        await shutdown(close: Close(code: .goingAway, reason: "server shutting down"))
+        await drain()
     }
 }

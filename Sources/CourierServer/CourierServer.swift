@@ -43,6 +43,7 @@ public final class CourierServer: Sendable {
     public var connectionCount: Int { tracker.count }
 
     public func start() async throws {
+        try restoreSessions()
         let context = self.context
         let tracker = self.tracker
         let bootstrap = ServerBootstrap(group: group)
@@ -156,20 +157,43 @@ public final class CourierServer: Sendable {
         for entry in tracker.all {
             entry.eventLoop.execute { entry.close(close) }
         }
-        let futures = tracker.all.map(\.closeFuture)
-        if !futures.isEmpty {
-            let loop = group.next()
-            let done = loop.makePromise(of: Void.self)
-            let completed = NIOLockedValueBox(false)
-            let finish: @Sendable () -> Void = {
-                if completed.withLockedValue({ value in defer { value = true }; return !value }) { done.succeed() }
-            }
-            EventLoopFuture.andAllComplete(futures, on: loop).whenComplete { _ in finish() }
-            let timeout = loop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) { finish() }
-            try? await done.futureResult.get()
-            timeout.cancel()
+        await waitForConnectionsToClose(within: grace)
+        if tracker.count > 0 {
+            // Past the deadline: cut the rest (their sessions detach, so they are saved too).
+            context.logger.notice("cutting connections still open after the drain deadline", metadata: ["connections": "\(tracker.count)"])
+            severAllConnections()
+            await waitForConnectionsToClose(within: .seconds(1))
         }
+        // Detaching finishes in a task on each connection's loop: let those run.
+        for loop in group.makeIterator() { try? await loop.submit {}.get() }
+        saveSessions()
         try? await group.shutdownGracefully()
+    }
+
+    /// Graceful stop for a restart: `shutdown` with the drain policy's `Close 1012` and
+    /// retry hint, within its deadline; detached sessions are saved when
+    /// `sessionSnapshotPath` is set.
+    public func drain() async {
+        let policy = configuration.drain
+        context.logger.info("draining", metadata: [
+            "connections": "\(connectionCount)", "retry_after_ms": "\(policy.retryAfter.milliseconds)", "jitter_ms": "\(policy.jitter.milliseconds)",
+        ])
+        await shutdown(close: policy.close, grace: policy.deadline)
+    }
+
+    private func waitForConnectionsToClose(within grace: Duration) async {
+        let futures = tracker.all.map(\.closeFuture)
+        guard !futures.isEmpty else { return }
+        let loop = group.next()
+        let done = loop.makePromise(of: Void.self)
+        let completed = NIOLockedValueBox(false)
+        let finish: @Sendable () -> Void = {
+            if completed.withLockedValue({ value in defer { value = true }; return !value }) { done.succeed() }
+        }
+        EventLoopFuture.andAllComplete(futures, on: loop).whenComplete { _ in finish() }
+        let timeout = loop.scheduleTask(in: .nanoseconds(grace.nanoseconds)) { finish() }
+        try? await done.futureResult.get()
+        timeout.cancel()
     }
 
     /// Fault injection for tests and benchmarks: drops every TCP connection at once,

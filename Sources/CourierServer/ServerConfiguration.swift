@@ -62,6 +62,11 @@ public struct ServerConfiguration: Sendable {
     public var addressLimits: AddressLimiter.Limits
     public var eventLoopThreads: Int
     public var clock: ServerClock
+    /// How a graceful stop (SIGTERM) sends clients away and for how long it waits.
+    public var drain: DrainPolicy
+    /// Where a drain saves the detached sessions and the next start takes them back
+    /// (`SessionSnapshot`); nil: sessions end with the process.
+    public var sessionSnapshotPath: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, path: String = "/", echoPath: String? = nil,
@@ -111,6 +116,8 @@ public struct ServerConfiguration: Sendable {
         self.addressLimits = addressLimits
         self.eventLoopThreads = eventLoopThreads
         self.clock = clock
+        self.drain = DrainPolicy()
+        self.sessionSnapshotPath = nil
     }
 
     /// The largest WebSocket message accepted: a full message plus headroom for a batch header.
@@ -138,6 +145,11 @@ public struct ServerConfiguration: Sendable {
         try check(maxOutboundBatchBytes > 0, "maxOutboundBatchBytes", "must be positive")
         try check(maxSubscriptionsPerConnection > 0, "maxSubscriptionsPerConnection", "must be positive")
         try check(upgradeTimeout > .zero, "upgradeTimeout", "must be positive")
+        let maxHintMillis = Int64(UInt32.max)
+        try check(drain.retryAfter >= .zero && drain.retryAfter.milliseconds <= maxHintMillis, "drain.retryAfter", "must be 0...\(maxHintMillis) ms")
+        try check(drain.jitter >= .zero && drain.jitter.milliseconds <= maxHintMillis, "drain.jitter", "must be 0...\(maxHintMillis) ms")
+        try check(drain.deadline > .zero, "drain.deadline", "must be positive")
+        try check(sessionSnapshotPath.map { !$0.isEmpty } ?? true, "sessionSnapshotPath", "must not be empty (nil: no snapshot)")
         try check(handshakeTimeout > .zero, "handshakeTimeout", "must be positive")
         try check(heartbeatInterval >= .zero, "heartbeatInterval", "must not be negative (0 disables heartbeats)")
         try check(resumeWindow >= .zero, "resumeWindow", "must not be negative")

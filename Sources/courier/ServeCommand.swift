@@ -51,6 +51,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Per client address: failed handshakes per minute.") var failedHandshakesPerMinute = 30
     @Option(help: "Payloads of at least this many bytes are written to every recipient from one shared buffer; smaller ones are copied (0 shares all).")
     var sharedPayloadBytes = 2_048
+    @Option(help: "On SIGTERM: clients are told to wait at least this many milliseconds before reconnecting (Close 1012).") var drainRetryAfterMs = 1_000
+    @Option(help: "On SIGTERM: …plus a uniform share of this many milliseconds, so they do not all return at once.") var drainJitterMs = 5_000
+    @Option(help: "On SIGTERM: longest wait for connections to close, in milliseconds.") var drainDeadlineMs = 10_000
+    @Option(help: "File where SIGTERM saves the waiting sessions and the next start resumes them (mode 0600, deleted once read). Default: sessions end with the process.")
+    var sessionSnapshot: String?
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Flag(help: .hidden) var stopWhenStdinCloses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
@@ -111,6 +116,10 @@ struct ServeCommand: AsyncParsableCommand {
             eventLoopThreads: threads ?? ProcessInfo.processInfo.activeProcessorCount
         )
         configuration.sharedPayloadBytes = sharedPayloadBytes
+        configuration.drain = DrainPolicy(
+            retryAfter: .milliseconds(drainRetryAfterMs), jitter: .milliseconds(drainJitterMs), deadline: .milliseconds(drainDeadlineMs)
+        )
+        configuration.sessionSnapshotPath = sessionSnapshot
         let server = try await CourierServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         if stopWhenStdinCloses {

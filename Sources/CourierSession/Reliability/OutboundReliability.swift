@@ -19,6 +19,12 @@ public struct OutboundReliability: Sendable {
         public var sequence: UInt32
         public var message: CourierMessage
         public var bytes: Int
+
+        public init(sequence: UInt32, message: CourierMessage, bytes: Int) {
+            self.sequence = sequence
+            self.message = message
+            self.bytes = bytes
+        }
     }
 
     public enum AssignResult: Equatable, Sendable {
@@ -49,6 +55,32 @@ public struct OutboundReliability: Sendable {
     public private(set) var bufferedBytes = 0
 
     public init(limits: Limits = Limits()) { self.limits = limits }
+
+    public enum RestoreError: Error, Equatable, Sendable {
+        /// The entries are not the consecutive sequences after `acknowledged` up to `lastSent`.
+        case inconsistent(String)
+    }
+
+    /// The state a saved session had (a server restart, `SessionSnapshot`): the same
+    /// sequences and unacknowledged messages, checked for consistency. The entries may
+    /// exceed `limits` (they were within the limits that were in force when kept).
+    public init(limits: Limits, lastSent: UInt32, acknowledged: UInt32, unacknowledged: [Entry]) throws(RestoreError) {
+        self.limits = limits
+        var expected = SerialNumber(acknowledged).next.rawValue
+        for entry in unacknowledged {
+            guard entry.sequence == expected, entry.message.header.sequence == entry.sequence else {
+                throw .inconsistent("unacknowledged sequence \(entry.sequence) where \(expected) was expected")
+            }
+            expected = SerialNumber(expected).next.rawValue
+        }
+        guard SerialNumber(expected) == SerialNumber(lastSent).next else {
+            throw .inconsistent("\(unacknowledged.count) unacknowledged messages after \(acknowledged) do not end at the last sent \(lastSent)")
+        }
+        self.lastSent = lastSent
+        self.acknowledged = acknowledged
+        self.entries = Deque(unacknowledged)
+        self.bufferedBytes = unacknowledged.reduce(0) { $0 + $1.bytes }
+    }
 
     public var isFull: Bool { entries.count >= limits.maxMessages || bufferedBytes >= limits.maxBytes }
     public var unacknowledgedCount: Int { entries.count }

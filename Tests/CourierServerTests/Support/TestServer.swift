@@ -27,7 +27,8 @@ struct TestServer {
         rateLimits: RateLimiter.Limits = .init(), addressLimits: AddressLimiter.Limits = .init(),
         history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
         queueBytesPerChannel: Int = 256 * 1_024, topicPolicies: TopicPolicies = TopicPolicies(),
-        receiveWindow: ReceiveWindow.Limits = .init(), sharedPayloadBytes: Int = 2_048, broker: (any Broker)? = nil
+        receiveWindow: ReceiveWindow.Limits = .init(), sharedPayloadBytes: Int = 2_048, broker: (any Broker)? = nil,
+        port: Int = 0, drain: DrainPolicy = .init(), sessionSnapshotPath: String? = nil
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -37,7 +38,7 @@ struct TestServer {
         var logger = Logger(label: "courier.test")
         logger.logLevel = ProcessInfo.processInfo.environment["COURIER_TEST_LOG"] == nil ? .critical : .debug
         var configuration = ServerConfiguration(
-            host: "127.0.0.1", port: 0, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
+            host: "127.0.0.1", port: port, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
             heartbeatInterval: heartbeat, resumeWindow: resumeWindow, replayLimits: replayLimits,
             outboundHighWater: outboundHighWater, outboundLowWater: outboundLowWater,
@@ -46,6 +47,8 @@ struct TestServer {
         )
         configuration.sharedPayloadBytes = sharedPayloadBytes
         configuration.broker = broker
+        configuration.drain = drain
+        configuration.sessionSnapshotPath = sessionSnapshotPath
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()
         return TestServer(server: server, port: server.port!, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
