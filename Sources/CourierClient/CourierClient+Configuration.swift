@@ -58,6 +58,9 @@ extension CourierClient {
         /// control off: the server sends without credit, bounded by its queues.
         /// (Client → server credit is always honoured.)
         public var flowControl: ReceiveWindow.Limits?
+        /// The local IP address to connect from (a multi-homed host, or a load
+        /// generator spreading connections over 127.0.0.x); nil: the system chooses.
+        public var localAddress: String?
 
         public init(
             host: String,
@@ -93,6 +96,7 @@ extension CourierClient {
             self.origin = origin
             self.incomingBufferLimit = incomingBufferLimit
             self.flowControl = flowControl
+            self.localAddress = nil
         }
 
         /// Room above `maxMessageBytes` for batching and framing in one WebSocket frame.

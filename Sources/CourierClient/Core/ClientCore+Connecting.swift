@@ -41,7 +41,15 @@ extension ClientCore {
             self.upgradeTimedOut(attempt)
         }
         logger.debug("connecting", metadata: ["attempt": "\(id)", "host": "\(configuration.host)", "port": "\(configuration.port)"])
-        ClientBootstrap(group: loop)
+        var bootstrap = ClientBootstrap(group: loop)
+        if let local = configuration.localAddress {
+            do {
+                bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: local, port: 0))
+            } catch {
+                logger.error("the local address is not an IP address: connecting from any", metadata: ["localAddress": "\(local)"])
+            }
+        }
+        bootstrap
             .connectTimeout(TimeAmount(configuration.handshakeTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try this.value.initializePipeline(channel, attemptID: id) }

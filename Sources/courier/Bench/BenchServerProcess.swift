@@ -11,21 +11,26 @@ final class BenchServerProcess: @unchecked Sendable {
     let secret: [UInt8]
     /// The write end of the child's stdin (never written; closed when this process ends).
     let lifeline: Pipe
+    let threads: Int
+    let arguments: [String]
 
-    private init(process: Process, port: Int, secret: [UInt8], lifeline: Pipe) {
+    private init(process: Process, port: Int, secret: [UInt8], lifeline: Pipe, threads: Int, arguments: [String]) {
         self.process = process
         self.port = port
         self.secret = secret
         self.lifeline = lifeline
+        self.threads = threads
+        self.arguments = arguments
     }
 
-    /// Starts the server with `arguments` after `serve` and waits until it listens.
-    static func start(threads: Int, arguments: [String]) async throws -> BenchServerProcess {
-        let secret = DevelopmentToken.generateSecret()
+    /// Starts the server with `arguments` after `serve` and waits until it listens:
+    /// on a free port with a fresh secret, or on `port` with `secret` (a restart).
+    static func start(threads: Int, arguments: [String], port: Int = 0, secret: [UInt8]? = nil) async throws -> BenchServerProcess {
+        let secret = secret ?? DevelopmentToken.generateSecret()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         let logLevel = ProcessInfo.processInfo.environment["COURIER_BENCH_LOG"] ?? "error"
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--threads", String(threads), "--log-level", logLevel, "--stop-when-stdin-closes"] + arguments
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--threads", String(threads), "--log-level", logLevel, "--stop-when-stdin-closes"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_SECRET"] = DevelopmentToken.hexString(secret)
         process.environment = environment
@@ -51,7 +56,24 @@ final class BenchServerProcess: @unchecked Sendable {
                 }
             }
         }.value
-        return BenchServerProcess(process: process, port: port, secret: secret, lifeline: lifeline)
+        return BenchServerProcess(process: process, port: port, secret: secret, lifeline: lifeline, threads: threads, arguments: arguments)
+    }
+
+    /// SIGTERM (the server drains), waits for the process to exit, and starts the same
+    /// server again: same port, secret and arguments. Returns the new process and when
+    /// the old one had exited.
+    func restart(exitDeadline: Duration = .seconds(30)) async throws -> (BenchServerProcess, exitedAt: ContinuousClock.Instant) {
+        process.terminate()
+        let deadline = ContinuousClock.now + exitDeadline
+        while process.isRunning {
+            guard ContinuousClock.now < deadline else {
+                kill(process.processIdentifier, SIGKILL)
+                throw BenchError("courier serve did not exit within \(exitDeadline) of SIGTERM")
+            }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let exitedAt = ContinuousClock.now
+        return (try await Self.start(threads: threads, arguments: arguments, port: port, secret: secret), exitedAt)
     }
 
     /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 5 s.
