@@ -111,12 +111,9 @@ public final class CourierServer: Sendable {
             },
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
-                    let aggregator = NIOWebSocketFrameAggregator(
-                        minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1_024, maxAccumulatedFrameSize: configuration.maxFrameBytes
-                    )
-                    try channel.pipeline.syncOperations.addHandler(aggregator)
                     switch UpgradeDecision.decide(head, configuration: configuration) {
                     case .courier(let version):
+                        // Fragments are joined by the handler itself (`FragmentAssembler`).
                         let handler = ServerConnectionHandler(server: context, version: version, connectionID: connectionID, address: address)
                         try channel.pipeline.syncOperations.addHandler(handler)
                         let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
@@ -127,6 +124,9 @@ public final class CourierServer: Sendable {
                             closeFuture: channel.closeFuture
                         ))
                     case .echo:
+                        try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
+                            minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1_024, maxAccumulatedFrameSize: configuration.maxFrameBytes
+                        ))
                         try channel.pipeline.syncOperations.addHandler(EchoHandler())
                     case .reject:
                         channel.close(promise: nil)

@@ -49,6 +49,21 @@ struct HostileInputTests {
         let fragmentsTranscript = try await fragments.read()
         #expect(fragmentsTranscript.closeFrameCode == 1002 || fragmentsTranscript.closeFrameCode == 1009)
 
+        // A valid message in three fragments, with a ping between them: processed as one.
+        let split = try await RawWebSocket.connect(port: server.port, group: server.group)
+        _ = try await split.authenticateHMAC()
+        var encoded = ByteBuffer()
+        try MessageEncoder(version: .v2).encodeBatch([CourierMessage(header: MessageHeader(flags: .ackRequested, sequence: 1),
+                                                                     body: .binaryData(DataMessage(route: .topic("split.check"), payload: ByteBuffer(string: "in pieces"))))], into: &encoded)
+        let whole = Array(encoded.readableBytesView)
+        try await split.send(Array(whole[0..<3]), opcode: .binary, fin: false)
+        try await split.send([1, 2, 3, 4], opcode: .ping, fin: true)
+        try await split.send(Array(whole[3..<7]), opcode: .continuation, fin: false)
+        try await split.send(Array(whole[7...]), opcode: .continuation, fin: true)
+        let splitTranscript = try await split.read { t in t.messages.contains { $0.body == .acknowledge(Acknowledge(sequence: 1)) } }
+        #expect(splitTranscript.messages.contains { $0.body == .acknowledge(Acknowledge(sequence: 1)) })
+        await split.close()
+
         // Every healthy session still gets its reliable message acknowledged.
         try await withThrowingTaskGroup(of: Bool.self) { group in
             for socket in healthy {

@@ -48,6 +48,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var flushScheduled = false
     /// Between channelRead and channelReadComplete.
     var inRead = false
+    /// Fragmented WebSocket messages are joined here (no aggregator in the pipeline).
+    lazy var fragments = FragmentAssembler(maxBytes: server.configuration.maxFrameBytes)
     var channelContext: ChannelHandlerContext?
     var tickFlusher: TickFlusher?
     var nonce: [UInt8] = []
@@ -141,9 +143,18 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         let frame = unwrapInboundIn(data)
         inRead = true
         switch frame.opcode {
-        case .binary:
+        case .binary where frame.fin && !fragments.isAssembling:
+            // The common case: a whole message in one frame.
             server.metrics.bytesIn.increment(by: frame.length)
             process(frame.unmaskedData)
+        case .binary, .continuation:
+            server.metrics.bytesIn.increment(by: frame.length)
+            switch fragments.receive(frame.unmaskedData, opcode: frame.opcode, fin: frame.fin) {
+            case .message(let data): process(data)
+            case .pending: break
+            case .badFragmentation(let reason): refuseFragments(tooBig: false, reason)
+            case .tooBig(let reason): refuseFragments(tooBig: true, reason)
+            }
         case .text:
             logger.notice("text frame refused", metadata: ["code": "1003"])
             server.metrics.rejected("text_frame")
@@ -189,14 +200,14 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         context.fireChannelWritabilityChanged()
     }
 
+    /// A fragmented message that breaks RFC 6455 §5.4 (1002) or is too big (1009).
+    func refuseFragments(tooBig: Bool, _ reason: String) {
+        logger.notice("WebSocket message refused", metadata: ["reason": "\(reason)"])
+        server.metrics.rejected(tooBig ? "message_too_big" : "fragmentation")
+        close(Close(code: tooBig ? .messageTooBig : .protocolError, reason: tooBig ? reason : "bad fragmentation: \(reason)"))
+    }
+
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let aggregation = error as? NIOWebSocketFrameAggregator.Error {
-            let tooBig = aggregation == .accumulatedFrameSizeIsTooLarge
-            logger.notice("WebSocket message refused", metadata: ["error": "\(aggregation)"])
-            server.metrics.rejected(tooBig ? "message_too_big" : "fragmentation")
-            close(Close(code: tooBig ? .messageTooBig : .protocolError, reason: tooBig ? "message over \(server.configuration.maxFrameBytes) bytes" : "bad fragmentation"))
-            return
-        }
         logger.debug("channel error", metadata: ["error": "\(error)"])
         context.close(promise: nil)
     }
