@@ -27,6 +27,25 @@ struct TopicHistoryTests {
         #expect(texts(history.messages(from: 3, epoch: 8, now: instant(1))) == nil, "another epoch")
     }
 
+    @Test func keptPayloadsNeverPinALargeReadBuffer() {
+        func storage(_ message: CourierMessage) -> (capacity: Int, address: UnsafeRawPointer?) {
+            let payload = message.dataPayload!
+            return (payload.storageCapacity, payload.withUnsafeReadableBytes { UnsafeRawPointer($0.baseAddress) })
+        }
+        // A 64-byte payload sliced out of a 64 KiB read buffer: copied into 64 bytes of its own.
+        var read = ByteBuffer(repeating: 7, count: 65_536)
+        let slice = read.readSlice(length: 64)!
+        let fromBatch = CourierMessage(body: .binaryData(DataMessage(route: .topic("t"), payload: slice)))
+        let compactedBatch = storage(TopicHistory.compacted(fromBatch))
+        #expect(compactedBatch.capacity < 256)
+        #expect(compactedBatch.address != storage(fromBatch).address)
+        // A payload whose storage is hardly larger (a single-message frame): kept as it is, no copy.
+        var frame = ByteBuffer(repeating: 7, count: 73)
+        frame.moveReaderIndex(forwardBy: 9)
+        let single = CourierMessage(body: .binaryData(DataMessage(route: .topic("t"), payload: frame)))
+        #expect(storage(TopicHistory.compacted(single)).address == storage(single).address)
+    }
+
     @Test func bytesAndAgeBoundTheRingToo() {
         var history = TopicHistory(epoch: 1, limits: .init(maxMessages: 100, maxBytes: 10, maxAge: .seconds(60)))
         _ = history.append(message("12345"), now: instant(0))

@@ -91,9 +91,12 @@ public struct TopicHistory: Sendable {
         message.dataPayload?.readableBytes ?? 0
     }
 
-    /// `message` with its payload copied into storage of its own.
+    /// `message` with its payload in storage of its own: copied when it is a slice of a
+    /// larger buffer (a read buffer of many messages), kept when its storage is hardly
+    /// bigger than the payload (a single-message frame, unmasked into storage of its
+    /// own): kept messages never pin more than twice their payload plus 64 bytes.
     static func compacted(_ message: CourierMessage) -> CourierMessage {
-        guard let payload = message.dataPayload else { return message }
+        guard let payload = message.dataPayload, payload.storageCapacity > 2 * payload.readableBytes + 64 else { return message }
         return message.replacingPayload(ByteBuffer(buffer: payload))
     }
 }

@@ -17,9 +17,12 @@ public struct HeartbeatState: Hashable, Sendable {
     public private(set) var lastRoundTrip: Duration?
 
     public static let deadAfterIntervals = 2.5
+    /// `interval × deadAfterIntervals`, computed once (it is read after every read batch).
+    private let silenceLimit: Duration
 
     public init(interval: Duration, now: SessionInstant) {
         self.interval = interval
+        self.silenceLimit = interval.scaled(by: Self.deadAfterIntervals)
         self.lastReceived = now
         self.nextPing = now + interval
     }
@@ -32,7 +35,7 @@ public struct HeartbeatState: Hashable, Sendable {
         return min(nextPing, deadline)
     }
 
-    var deadline: SessionInstant { lastReceived + interval.scaled(by: Self.deadAfterIntervals) }
+    var deadline: SessionInstant { lastReceived + silenceLimit }
 
     /// Any message from the peer proves it is alive.
     public mutating func received(now: SessionInstant) {
