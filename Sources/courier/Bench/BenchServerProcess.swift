@@ -11,16 +11,22 @@ final class BenchServerProcess: @unchecked Sendable {
     let secret: [UInt8]
     /// The write end of the child's stdin (never written; closed when this process ends).
     let lifeline: Pipe
+    /// The child's malloc counter, or why it has none.
+    let mallocCounter: Result<ServerMallocCounter, ServerMallocCounter.Unavailable>
 
-    private init(process: Process, port: Int, secret: [UInt8], lifeline: Pipe) {
+    private init(process: Process, port: Int, secret: [UInt8], lifeline: Pipe, mallocCounter: Result<ServerMallocCounter, ServerMallocCounter.Unavailable>) {
         self.process = process
         self.port = port
         self.secret = secret
         self.lifeline = lifeline
+        self.mallocCounter = mallocCounter
     }
 
     /// Starts the server with `arguments` after `serve` and waits until it listens.
-    static func start(threads: Int, arguments: [String]) async throws -> BenchServerProcess {
+    /// - Parameter countMallocs: preload libCourierMallocCounter.so into the child when it
+    ///   is beside this executable, so that `mallocCount()` can read the child's count.
+    ///   Off for scenarios that report no allocations: counting costs an atomic add per malloc.
+    static func start(threads: Int, arguments: [String], countMallocs: Bool = false) async throws -> BenchServerProcess {
         let secret = DevelopmentToken.generateSecret()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -28,6 +34,14 @@ final class BenchServerProcess: @unchecked Sendable {
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--threads", String(threads), "--log-level", logLevel, "--stop-when-stdin-closes"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_SECRET"] = DevelopmentToken.hexString(secret)
+        var mallocCounter = Result<ServerMallocCounter, ServerMallocCounter.Unavailable>.failure(.init("not asked for"))
+        if countMallocs {
+            mallocCounter = ServerMallocCounter.library().map { library in
+                let counter = ServerMallocCounter(countFile: ServerMallocCounter.makeCountFile())
+                environment.merge(ServerMallocCounter.environment(library: library, countFile: counter.countFile)) { _, new in new }
+                return counter
+            }
+        }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
@@ -51,11 +65,23 @@ final class BenchServerProcess: @unchecked Sendable {
                 }
             }
         }.value
-        return BenchServerProcess(process: process, port: port, secret: secret, lifeline: lifeline)
+        // The library writes the file before `main`, so by the banner it is there, or the
+        // library was not loaded (and SIGUSR2 must not be sent: it would end the child).
+        if case .success(let counter) = mallocCounter, !counter.isInstalled {
+            mallocCounter = .failure(.init("courier serve did not load libCourierMallocCounter.so"))
+        }
+        return BenchServerProcess(process: process, port: port, secret: secret, lifeline: lifeline, mallocCounter: mallocCounter)
+    }
+
+    /// The child's malloc count so far (nil without a counter, or if it did not answer).
+    func mallocCount() async -> UInt64? {
+        guard case .success(let counter) = mallocCounter, process.isRunning else { return nil }
+        return await counter.read(from: process.processIdentifier)
     }
 
     /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 5 s.
     func stop() async {
+        if case .success(let counter) = mallocCounter { counter.remove() }
         guard process.isRunning else { return }
         process.terminate()
         for _ in 0..<500 where process.isRunning {
