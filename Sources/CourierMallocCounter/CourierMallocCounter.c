@@ -149,6 +149,13 @@ __attribute__((constructor)) static void installCountFile(void) {
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     if (sigaction(SIGUSR2, &action, NULL) != 0) return;
+    // A process can start with SIGUSR2 blocked (a spawning thread's mask is inherited:
+    // seen with Foundation's Process from the test runner); the threads the process
+    // creates inherit this one's mask.
+    sigset_t usr2;
+    sigemptyset(&usr2);
+    sigaddset(&usr2, SIGUSR2);
+    sigprocmask(SIG_UNBLOCK, &usr2, NULL);
     // The file's existence says the handler is installed.
     writeCount();
 }
