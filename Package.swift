@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "CourierInspect", targets: ["CourierInspect"]),
         .library(name: "CourierClient", targets: ["CourierClient"]),
         .executable(name: "courier", targets: ["courier"]),
+        // Preloaded into the server by `courier bench` (LD_PRELOAD) to count its mallocs;
+        // nothing links it. `swift build -c release --product CourierMallocCounter`.
+        .library(name: "CourierMallocCounter", type: .dynamic, targets: ["CourierMallocCounter"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -90,6 +93,10 @@ let package = Package(
             dependencies: ["CourierWire", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
+        // malloc, calloc, realloc… counted, then passed on to glibc; the count is written to
+        // $COURIER_MALLOC_COUNT_FILE on SIGUSR2. Only for `courier bench`: no target may
+        // depend on it (whatever linked it would count its own mallocs).
+        .target(name: "CourierMallocCounter"),
         .executableTarget(
             name: "courier",
             dependencies: [
@@ -129,6 +136,11 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // Loads the built libCourierMallocCounter.so with dlopen (no dependency: see above).
+        .testTarget(
+            name: "CourierMallocCounterTests",
             swiftSettings: strictSettings
         ),
         .testTarget(

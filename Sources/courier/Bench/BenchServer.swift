@@ -20,7 +20,9 @@ struct BenchTarget {
     ///   - serverArguments: more `courier serve` flags (child process only).
     ///   - unlimitedRates: no per-connection message and byte rate limits (§18), for
     ///     scenarios that publish faster than the default 20,000 messages/s.
-    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, serverArguments: [String] = []) async throws -> BenchTarget {
+    ///   - countMallocs: count the child's mallocs (`mallocCount()`), when the
+    ///     CourierMallocCounter library is built beside this executable.
+    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, countMallocs: Bool = false, serverArguments: [String] = []) async throws -> BenchTarget {
         if let url {
             guard let token else { throw BenchError("--url needs --token") }
             guard let parsed = URLComponents(string: url), parsed.scheme == "ws", let host = parsed.host, let port = parsed.port else {
@@ -36,7 +38,7 @@ struct BenchTarget {
             if unlimitedRates {
                 arguments += ["--messages-per-second", "1000000000", "--bytes-per-second", "1000000000000"]
             }
-            let child = try await BenchServerProcess.start(threads: serverThreads, arguments: arguments)
+            let child = try await BenchServerProcess.start(threads: serverThreads, arguments: arguments, countMallocs: countMallocs)
             let token = try await DevelopmentToken.mint(secret: child.secret, subject: "bench", publish: [">"], subscribe: [">"], lifetime: .seconds(3_600), now: Date())
             return BenchTarget(host: "127.0.0.1", port: child.port, token: token, server: nil, child: child)
         }
@@ -63,6 +65,24 @@ struct BenchTarget {
     func stop() async {
         await server?.shutdown(grace: .milliseconds(500))
         await child?.stop()
+    }
+
+    /// The server's malloc count so far; nil when it cannot be had (`mallocCountUnavailable` says why).
+    func mallocCount() async -> UInt64? {
+        await child?.mallocCount()
+    }
+
+    /// Why `mallocCount()` is nil, for the human output; nil when the server's mallocs are counted.
+    var mallocCountUnavailable: String? {
+        guard let child else {
+            return server != nil
+                ? "the server runs in this process (COURIER_BENCH_IN_PROCESS=1); only a `courier serve` child is counted"
+                : "the server is not started by the bench (--url)"
+        }
+        switch child.mallocCounter {
+        case .success: return nil
+        case .failure(let reason): return reason.description
+        }
     }
 }
 

@@ -13,19 +13,30 @@ final class BenchServerProcess: @unchecked Sendable {
     let lifeline: Pipe
     let threads: Int
     let arguments: [String]
+    let countMallocs: Bool
+    /// The child's malloc counter, or why it has none.
+    let mallocCounter: Result<ServerMallocCounter, ServerMallocCounter.Unavailable>
 
-    private init(process: Process, port: Int, secret: [UInt8], lifeline: Pipe, threads: Int, arguments: [String]) {
+    private init(
+        process: Process, port: Int, secret: [UInt8], lifeline: Pipe, threads: Int, arguments: [String], countMallocs: Bool,
+        mallocCounter: Result<ServerMallocCounter, ServerMallocCounter.Unavailable>
+    ) {
         self.process = process
         self.port = port
         self.secret = secret
         self.lifeline = lifeline
         self.threads = threads
         self.arguments = arguments
+        self.countMallocs = countMallocs
+        self.mallocCounter = mallocCounter
     }
 
     /// Starts the server with `arguments` after `serve` and waits until it listens:
     /// on a free port with a fresh secret, or on `port` with `secret` (a restart).
-    static func start(threads: Int, arguments: [String], port: Int = 0, secret: [UInt8]? = nil) async throws -> BenchServerProcess {
+    /// - Parameter countMallocs: preload libCourierMallocCounter.so into the child when it
+    ///   is beside this executable, so that `mallocCount()` can read the child's count.
+    ///   Off for scenarios that report no allocations: counting costs an atomic add per malloc.
+    static func start(threads: Int, arguments: [String], countMallocs: Bool = false, port: Int = 0, secret: [UInt8]? = nil) async throws -> BenchServerProcess {
         let secret = secret ?? DevelopmentToken.generateSecret()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -33,6 +44,14 @@ final class BenchServerProcess: @unchecked Sendable {
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--threads", String(threads), "--log-level", logLevel, "--stop-when-stdin-closes"] + arguments
         var environment = ProcessInfo.processInfo.environment
         environment["COURIER_SECRET"] = DevelopmentToken.hexString(secret)
+        var mallocCounter = Result<ServerMallocCounter, ServerMallocCounter.Unavailable>.failure(.init("not asked for"))
+        if countMallocs {
+            mallocCounter = ServerMallocCounter.library().map { library in
+                let counter = ServerMallocCounter(countFile: ServerMallocCounter.makeCountFile())
+                environment.merge(ServerMallocCounter.environment(library: library, countFile: counter.countFile)) { _, new in new }
+                return counter
+            }
+        }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
@@ -56,7 +75,21 @@ final class BenchServerProcess: @unchecked Sendable {
                 }
             }
         }.value
-        return BenchServerProcess(process: process, port: port, secret: secret, lifeline: lifeline, threads: threads, arguments: arguments)
+        // The library writes the file before `main`, so by the banner it is there, or the
+        // library was not loaded (and SIGUSR2 must not be sent: it would end the child).
+        if case .success(let counter) = mallocCounter, !counter.isInstalled {
+            mallocCounter = .failure(.init("courier serve did not load libCourierMallocCounter.so"))
+        }
+        return BenchServerProcess(
+            process: process, port: port, secret: secret, lifeline: lifeline, threads: threads, arguments: arguments, countMallocs: countMallocs,
+            mallocCounter: mallocCounter
+        )
+    }
+
+    /// The child's malloc count so far (nil without a counter, or if it did not answer).
+    func mallocCount() async -> UInt64? {
+        guard case .success(let counter) = mallocCounter, process.isRunning else { return nil }
+        return await counter.read(from: process.processIdentifier)
     }
 
     /// SIGTERM (the server drains), waits for the process to exit, and starts the same
@@ -73,11 +106,12 @@ final class BenchServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(2))
         }
         let exitedAt = ContinuousClock.now
-        return (try await Self.start(threads: threads, arguments: arguments, port: port, secret: secret), exitedAt)
+        return (try await Self.start(threads: threads, arguments: arguments, countMallocs: countMallocs, port: port, secret: secret), exitedAt)
     }
 
     /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 5 s.
     func stop() async {
+        if case .success(let counter) = mallocCounter { counter.remove() }
         guard process.isRunning else { return }
         process.terminate()
         for _ in 0..<500 where process.isRunning {

@@ -7,7 +7,9 @@ import NIOCore
 import NIOPosix
 
 /// `courier bench fanout`: one publisher, N subscribers of one topic; deliveries per
-/// second through the server (in this process, its own event-loop threads).
+/// second through the server, and the server's mallocs per delivery when the
+/// CourierMallocCounter library is built beside this executable (it is preloaded into
+/// the `courier serve` child).
 struct FanoutBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fanout",
@@ -26,7 +28,7 @@ struct FanoutBench: AsyncParsableCommand {
     func run() async throws {
         guard subscribers > 0, count > 0, batch > 0 else { throw ValidationError("--subscribers, --count and --batch must be positive") }
         raiseFileLimit()
-        let target = try await BenchTarget.make(url: nil, token: nil, serverThreads: serverThreads, forFanout: true, serverArguments: sharedPayloadBytes.map { ["--shared-payload-bytes", String($0)] } ?? [])
+        let target = try await BenchTarget.make(url: nil, token: nil, serverThreads: serverThreads, forFanout: true, countMallocs: true, serverArguments: sharedPayloadBytes.map { ["--shared-payload-bytes", String($0)] } ?? [])
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let received = NIOLockedValueBox(0)
         let dropped = NIOLockedValueBox(0)
@@ -66,6 +68,9 @@ struct FanoutBench: AsyncParsableCommand {
         // least one batch), so the bench measures delivery, not the slow-consumer policy.
         let batchesAhead = max(1, (256 << 10) / max(1, batch * payload))
         let clock = ContinuousClock()
+        // The server's mallocs from the first publication to the last delivery (reading the
+        // count is outside the timed part).
+        let mallocsBefore = await target.mallocCount()
         let started = clock.now
         var sent = 0
         while sent < count {
@@ -92,15 +97,29 @@ struct FanoutBench: AsyncParsableCommand {
             try await Task.sleep(for: .microseconds(200))
         }
         let elapsed = clock.now - started
+        let mallocsAfter = await target.mallocCount()
         let delivered = received.withLockedValue { $0 }
         let droppedCount = dropped.withLockedValue { $0 }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let rate = Double(delivered) / seconds
+        var serverMallocs: UInt64?
+        var mallocsUnavailable = target.mallocCountUnavailable
+        if let mallocsBefore, let mallocsAfter, mallocsAfter >= mallocsBefore {
+            serverMallocs = mallocsAfter - mallocsBefore
+        } else if mallocsUnavailable == nil {
+            mallocsUnavailable = "courier serve did not report its malloc count (SIGUSR2)"
+        }
+        let allocationsPerDelivery = serverMallocs.flatMap { delivered > 0 ? Double($0) / Double(delivered) : nil }
         for connection in connections { connection.channel?.close(promise: nil) }
         publisher.channel?.close(promise: nil)
         try? await group.shutdownGracefully()
         await target.stop()
         if json {
+            var allocations: [(String, JSONValue)] = [
+                ("allocations_per_delivery", allocationsPerDelivery.map { .decimal(String(format: "%.4f", $0)) } ?? .null),
+                ("server_mallocs", serverMallocs.map { .number(Int64(clamping: $0)) } ?? .null),
+            ]
+            if let mallocsUnavailable { allocations.append(("allocations_unavailable", .string(mallocsUnavailable))) }
             print(JSONValue.object([
                 ("scenario", .string("fanout")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
                 ("payload_bytes", .number(Int64(payload))), ("subscribers", .number(Int64(connected))), ("failed_connections", .number(Int64(failed))),
@@ -108,10 +127,15 @@ struct FanoutBench: AsyncParsableCommand {
                 ("messages", .number(Int64(count))),
                 ("delivered", .number(Int64(delivered))), ("expected", .number(Int64(expected))),
                 ("deliveries_per_second", .number(Int64(rate))), ("seconds", .decimal(String(format: "%.3f", seconds))),
-            ]).pretty)
+            ] + allocations).pretty)
         } else {
             print("fanout: 1 publisher → \(connected) subscribers (\(failed) failed to connect), \(count) × \(payload) B, \(BuildInfo.mode) build, \(BuildInfo.cores) cores, server threads \(serverThreads)")
             print("  delivered \(delivered)/\(expected) in \(String(format: "%.3f", seconds)) s: \(Int(rate)) deliveries/s" + (droppedCount > 0 ? "; \(droppedCount) dropped by the server (slow consumer)" : ""))
+            if let allocationsPerDelivery, let serverMallocs {
+                print("  server mallocs: \(serverMallocs), \(String(format: "%.4f", allocationsPerDelivery)) per delivery")
+            } else {
+                print("  server mallocs: not counted: \(mallocsUnavailable ?? "no deliveries")")
+            }
         }
     }
 
