@@ -88,13 +88,15 @@ struct ConnectionsBench: AsyncParsableCommand {
         /// The server's CPU time during the hold over its wall time (100 = one core busy).
         var serverCPUPercent: Double?
 
-        /// (RSS − idle RSS) / connections, at the end of the hold (after heartbeats ran).
-        var bytesPerConnection: Int? { perConnection(endRSS) }
-        var bytesPerConnectionAfterConnect: Int? { perConnection(connectedRSS) }
+        /// (RSS − idle RSS) / connections open at the end of the hold (after heartbeats ran).
+        var bytesPerConnection: Int? { perConnection(endRSS, open: openAtEnd) }
+        var bytesPerConnectionAfterConnect: Int? { perConnection(connectedRSS, open: openWhenConnected) }
 
-        func perConnection(_ rss: Int?) -> Int? {
-            guard let rss, let idle, connected > 0 else { return nil }
-            return (rss - idle) / connected
+        /// Divided by the sessions open when the RSS was read: a session the server
+        /// closed (heartbeat timeout under load) no longer costs it memory.
+        func perConnection(_ rss: Int?, open: Int) -> Int? {
+            guard let rss, let idle, open > 0 else { return nil }
+            return (rss - idle) / open
         }
     }
 
@@ -229,7 +231,7 @@ struct ConnectionsBench: AsyncParsableCommand {
         if let capped { print("  \(capped)") }
         if let failure = result.firstFailure { print("  first connection failure: \(failure)") }
         if result.openAtEnd < result.connected {
-            print("  warning: the server closed \(result.connected - result.openAtEnd) sessions (heartbeat timeout?); the RSS per connection is divided by all \(result.connected)")
+            print("  warning: the server closed \(result.connected - result.openAtEnd) sessions (heartbeat timeout: this process could not answer in time?); the RSS per connection is divided by the \(result.openAtEnd) open at the end")
         }
         let rows: [(String, String)] = [
             ("connect time", String(format: "%.3f s (%.0f connections/s)", result.connectSeconds, Double(result.connected + result.failed) / max(result.connectSeconds, 1e-9))),
