@@ -47,14 +47,15 @@ public final class CourierClient: Sendable {
     ) {
         let loop = (eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton).next()
         let delegateCore = NIOLoopBoundBox<ClientCore?>.makeEmptyBox(valueType: ClientCore.self, eventLoop: loop)
+        let ended = ClientEnded()
         let (messages, source) = Messages.make(
-            limit: configuration.incomingBufferLimit, delegate: MessagesDelegate(loop: loop, core: delegateCore)
+            limit: configuration.incomingBufferLimit, delegate: MessagesDelegate(loop: loop, core: delegateCore, ended: ended)
         )
         let (events, continuation) = AsyncStream.makeStream(of: ConnectionEvent.self, bufferingPolicy: .unbounded)
         let core = NIOLoopBoundBox.makeBoxSendingValue(
             ClientCore(
                 configuration: configuration, loop: loop, logger: logger, random: randomNumberGenerator,
-                messageSource: source, events: continuation
+                messageSource: source, events: continuation, ended: ended
             ),
             eventLoop: loop
         )

@@ -53,17 +53,29 @@ extension CourierClient {
     }
 }
 
+/// Set once the client has finished (closed for good): what still arrives from the
+/// consumer's side needs no hop to the loop, which may be shut down by then.
+final class ClientEnded: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isSet: Bool { flag.load(ordering: .acquiring) }
+    func set() { flag.store(true, ordering: .releasing) }
+}
+
 /// Relays the consumer's demand to the client loop.
 struct MessagesDelegate: NIOAsyncSequenceProducerDelegate {
     let loop: any EventLoop
     /// Filled on the loop right after the core is made.
     let core: NIOLoopBoundBox<ClientCore?>
+    let ended: ClientEnded
 
     func produceMore() {
         loop.execute { core.value?.resumeReading() }
     }
 
     func didTerminate() {
+        // The sequence often ends when the client is released, after `close()` and
+        // perhaps after its event loop group shut down: nothing is left to tell then.
+        guard !ended.isSet else { return }
         loop.execute {
             core.value?.messagesTerminated()
             core.value = nil

@@ -72,6 +72,8 @@ final class ClientCore {
     var random: any RandomNumberGenerator
     let messageSource: CourierClient.Messages.Source
     let events: AsyncStream<ConnectionEvent>.Continuation
+    /// Set when the client finishes, so the message sequence's end needs no loop hop.
+    let ended: ClientEnded
 
     var phase: Phase = .idle
     var lastAttemptID = 0
@@ -110,8 +112,9 @@ final class ClientCore {
     init(
         configuration: CourierClient.Configuration, loop: any EventLoop, logger: Logger,
         random: any RandomNumberGenerator, messageSource: CourierClient.Messages.Source,
-        events: AsyncStream<ConnectionEvent>.Continuation
+        events: AsyncStream<ConnectionEvent>.Continuation, ended: ClientEnded
     ) {
+        self.ended = ended
         self.configuration = configuration
         self.loop = loop
         self.logger = logger
@@ -165,6 +168,7 @@ final class ClientCore {
         emit(.closed)
         events.finish()
         messageSource.finish()
+        ended.set()
         let promises = closePromises
         closePromises.removeAll()
         for promise in promises { promise.succeed(()) }
