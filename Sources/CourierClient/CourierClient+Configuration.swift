@@ -61,6 +61,9 @@ extension CourierClient {
         /// The local IP address to connect from (a multi-homed host, or a load
         /// generator spreading connections over 127.0.0.x); nil: the system chooses.
         public var localAddress: String?
+        /// `wss://` when set (the server's certificate is verified; see `TLS`); nil:
+        /// plain `ws://`.
+        public var tls: TLS?
 
         public init(
             host: String,
@@ -75,7 +78,8 @@ extension CourierClient {
             maxMessagesPerFrame: Int = 1_024,
             origin: String? = nil,
             incomingBufferLimit: Int = 1_024,
-            flowControl: ReceiveWindow.Limits? = ReceiveWindow.Limits()
+            flowControl: ReceiveWindow.Limits? = ReceiveWindow.Limits(),
+            tls: TLS? = nil
         ) {
             precondition(!protocolVersions.isEmpty, "offer at least one protocol version")
             precondition(maxMessageBytes > 0 && maxMessageBytes <= Int(UInt32.max) - Self.frameHeadroom, "maxMessageBytes out of range")
@@ -97,6 +101,7 @@ extension CourierClient {
             self.incomingBufferLimit = incomingBufferLimit
             self.flowControl = flowControl
             self.localAddress = nil
+            self.tls = tls
         }
 
         /// Room above `maxMessageBytes` for batching and framing in one WebSocket frame.
@@ -114,10 +119,11 @@ extension CourierClient {
             protocolVersions.map(\.subprotocol).joined(separator: ", ")
         }
 
-        /// The `Host` header: the host, with the port unless it is 80.
+        /// The `Host` header: the host, with the port unless it is the scheme's default
+        /// (80 for `ws://`, 443 for `wss://`).
         var hostHeader: String {
             let name = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
-            return port == 80 ? name : "\(name):\(port)"
+            return port == (tls == nil ? 80 : 443) ? name : "\(name):\(port)"
         }
     }
 }

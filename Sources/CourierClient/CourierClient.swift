@@ -146,12 +146,13 @@ public final class CourierClient: Sendable {
         try? await eventLoop.flatSubmit { core.value.close() }.get()
     }
 
-    private func send(
-        _ type: MessageType, _ payload: ByteBuffer, to destination: Destination, reliable: Bool, awaitAcknowledgement: Bool
+    func send(
+        _ type: MessageType, _ payload: ByteBuffer, to destination: Destination, reliable: Bool, awaitAcknowledgement: Bool,
+        flags: MessageFlags = []
     ) async throws(CourierClientError) {
         let route = try destination.route()
         let data = DataMessage(route: route, payload: payload)
-        let message = CourierMessage(body: type == .textData ? .textData(data) : .binaryData(data))
+        let message = CourierMessage(header: MessageHeader(flags: flags), body: type == .textData ? .textData(data) : .binaryData(data))
         let body = Self.routeBytes(route) + payload.readableBytes
         try await onLoop {
             $0.send(message, reliable: reliable, bodyBytes: body, payloadBytes: payload.readableBytes, awaitAcknowledgement: awaitAcknowledgement)

@@ -20,6 +20,8 @@ public struct CourierClientError: Error, Hashable, Sendable, CustomStringConvert
         case invalidDestination(String)
         case resumeFailed(HandshakeResponse.ResumeFailure)
         case requestRejected(code: UInt16, message: String)
+        case tlsFailed(String)
+        case tlsConfiguration(String)
     }
 
     private let base: Base
@@ -69,6 +71,18 @@ public struct CourierClientError: Error, Hashable, Sendable, CustomStringConvert
         Self(.requestRejected(code: code.rawValue, message: message))
     }
 
+    /// The TLS handshake failed (`wss://`): the server's certificate was not trusted
+    /// or does not name the server, or the peer does not speak TLS.
+    public static func tlsFailed(_ detail: String) -> Self { Self(.tlsFailed(detail)) }
+    /// `Configuration.tls` cannot be used (an unreadable trust-root file, …).
+    public static func tlsConfiguration(_ detail: String) -> Self { Self(.tlsConfiguration(detail)) }
+
+    /// A TLS handshake failure (`tlsFailed`).
+    public var isTLSFailure: Bool {
+        if case .tlsFailed = base { return true }
+        return false
+    }
+
     /// The server's error code, when the server said why.
     public var errorCode: ErrorCode? {
         switch base {
@@ -86,7 +100,7 @@ public struct CourierClientError: Error, Hashable, Sendable, CustomStringConvert
     /// A failure that retrying will not cure (checked before reconnecting).
     var forbidsReconnect: Bool {
         switch base {
-        case .unsupportedVersion, .authenticationMethodNotOffered, .authenticationFailed: return true
+        case .unsupportedVersion, .authenticationMethodNotOffered, .authenticationFailed, .tlsConfiguration: return true
         case .upgradeRejected(let status, _): return (400..<500).contains(status) && status != 408 && status != 429
         default: return false
         }
@@ -129,6 +143,10 @@ public struct CourierClientError: Error, Hashable, Sendable, CustomStringConvert
             return "the session could not be resumed (\(reason.name)); the message was never acknowledged"
         case .requestRejected(let code, let message):
             return "the server rejected the request with error \(ErrorCode(rawValue: code))" + (message.isEmpty ? "" : ": \(message)")
+        case .tlsFailed(let detail):
+            return "TLS failed: \(detail)"
+        case .tlsConfiguration(let detail):
+            return "the TLS configuration is unusable: \(detail)"
         }
     }
 }

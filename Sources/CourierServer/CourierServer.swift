@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// The Courier server: a SwiftNIO WebSocket server speaking the Courier protocol.
@@ -23,13 +24,18 @@ public final class CourierServer: Sendable {
     private let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
     private let sweeper = NIOLockedValueBox<RepeatedTask?>(nil)
 
-    /// - Throws: `ServerConfiguration.Invalid` naming the key, before anything starts.
+    /// - Throws: `ServerConfiguration.Invalid` naming the key, before anything starts
+    ///   (for TLS: the file and what is wrong with it).
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "courier.server")) async throws {
         try configuration.validate()
         self.configuration = configuration
+        var sslContext: NIOSSLContext?
+        if let tls = configuration.tls { sslContext = try TLSContextLoader.makeContext(tls) }
         let authenticator = await Authenticator(configuration: configuration.auth)
         let resumeTokens = try ResumeTokens(secret: configuration.secret)
-        self.context = ServerContext(configuration: configuration, authenticator: authenticator, resumeTokens: resumeTokens, logger: logger)
+        self.context = ServerContext(
+            configuration: configuration, authenticator: authenticator, resumeTokens: resumeTokens, sslContext: sslContext, logger: logger
+        )
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
     }
 
@@ -68,13 +74,20 @@ public final class CourierServer: Sendable {
             registry.sweep(now: clock.now())
         }
         sweeper.withLockedValue { $0 = task }
-        context.logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(channel.localAddress?.port ?? 0)"])
+        context.logger.info("listening", metadata: [
+            "host": "\(configuration.host)", "port": "\(channel.localAddress?.port ?? 0)", "scheme": "\(context.sslContext == nil ? "ws" : "wss")",
+        ])
     }
 
     static func configurePipeline(_ channel: any Channel, context: ServerContext, tracker: ConnectionTracker) throws {
         let configuration = context.configuration
         let connectionID = tracker.makeID()
         let address = channel.remoteAddress?.ipAddress
+        if let sslContext = context.sslContext {
+            // wss://: TLS first, under everything else (also under a 429 refusal).
+            try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+            try channel.pipeline.syncOperations.addHandler(TLSHandshakeMonitor(metrics: context.metrics, logger: context.logger, address: address))
+        }
         if let address {
             let now = configuration.clock.now()
             if let refusal = context.addressLimiter.withLockedValue({ $0.connectionOpened(from: address, now: now) }) {

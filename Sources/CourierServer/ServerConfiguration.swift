@@ -67,6 +67,10 @@ public struct ServerConfiguration: Sendable {
     /// Where a drain saves the detached sessions and the next start takes them back
     /// (`SessionSnapshot`); nil: sessions end with the process.
     public var sessionSnapshotPath: String?
+    /// `wss://`: the certificate chain and key files (PEM). Nil (the default): plain
+    /// `ws://`, and no TLS handler in any connection's pipeline. The files are read
+    /// once, when the server is created; a problem with them fails `CourierServer.init`.
+    public var tls: ServerTLS?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, path: String = "/", echoPath: String? = nil,
@@ -118,6 +122,7 @@ public struct ServerConfiguration: Sendable {
         self.clock = clock
         self.drain = DrainPolicy()
         self.sessionSnapshotPath = nil
+        self.tls = nil
     }
 
     /// The largest WebSocket message accepted: a full message plus headroom for a batch header.
@@ -150,6 +155,10 @@ public struct ServerConfiguration: Sendable {
         try check(drain.jitter >= .zero && drain.jitter.milliseconds <= maxHintMillis, "drain.jitter", "must be 0...\(maxHintMillis) ms")
         try check(drain.deadline > .zero, "drain.deadline", "must be positive")
         try check(sessionSnapshotPath.map { !$0.isEmpty } ?? true, "sessionSnapshotPath", "must not be empty (nil: no snapshot)")
+        if let tls {
+            try check(!tls.certificateChainPath.isEmpty, "tls.certificateChainPath", "must not be empty")
+            try check(!tls.privateKeyPath.isEmpty, "tls.privateKeyPath", "must not be empty")
+        }
         try check(handshakeTimeout > .zero, "handshakeTimeout", "must be positive")
         try check(heartbeatInterval >= .zero, "heartbeatInterval", "must not be negative (0 disables heartbeats)")
         try check(resumeWindow >= .zero, "resumeWindow", "must not be negative")

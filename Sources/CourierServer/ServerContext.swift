@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import CourierWire
 import Logging
 import Metrics
+import NIOSSL
 
 /// What every connection of one server shares.
 final class ServerContext: Sendable {
@@ -16,9 +17,12 @@ final class ServerContext: Sendable {
     let logger: Logger
     let addressLimiter: NIOLockedValueBox<AddressLimiter>
     let flushers = TickFlusher.Registry()
+    /// Set when the server speaks `wss://` (`ServerConfiguration.tls`).
+    let sslContext: NIOSSLContext?
 
-    init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, logger: Logger) {
+    init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, sslContext: NIOSSLContext? = nil, logger: Logger) {
         self.configuration = configuration
+        self.sslContext = sslContext
         self.authenticator = authenticator
         self.resumeTokens = resumeTokens
         let registry = SessionRegistry(

@@ -56,6 +56,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "On SIGTERM: longest wait for connections to close, in milliseconds.") var drainDeadlineMs = 10_000
     @Option(help: "File where SIGTERM saves the waiting sessions and the next start resumes them (mode 0600, deleted once read). Default: sessions end with the process.")
     var sessionSnapshot: String?
+    @Option(help: "Serve wss:// (TLS): PEM file with the server certificate, then any intermediates. Needs --tls-key.")
+    var tlsCert: String?
+    @Option(help: "Serve wss:// (TLS): PEM file with the private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Flag(help: .hidden) var stopWhenStdinCloses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
@@ -66,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
             guard value > 0 else { throw ValidationError("--\(flag) must be positive, got \(value)") }
         }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535, got \(port)") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together (wss://): give both or neither") }
         try positive(handshakeTimeoutMs, "handshake-timeout-ms")
         try positive(maxMessageBytes, "max-message-bytes")
         try positive(maxSubscriptions, "max-subscriptions")
@@ -120,7 +124,14 @@ struct ServeCommand: AsyncParsableCommand {
             retryAfter: .milliseconds(drainRetryAfterMs), jitter: .milliseconds(drainJitterMs), deadline: .milliseconds(drainDeadlineMs)
         )
         configuration.sessionSnapshotPath = sessionSnapshot
-        let server = try await CourierServer(configuration: configuration, logger: logger)
+        if let tlsCert, let tlsKey { configuration.tls = ServerTLS(certificateChainPath: tlsCert, privateKeyPath: tlsKey) }
+        let server: CourierServer
+        do {
+            server = try await CourierServer(configuration: configuration, logger: logger)
+        } catch let invalid as ServerConfiguration.Invalid where invalid.key.hasPrefix("tls") {
+            let flag = invalid.key == "tls.privateKeyPath" ? "--tls-key" : invalid.key == "tls.certificateChainPath" ? "--tls-cert" : "--tls-cert/--tls-key"
+            throw ValidationError("\(flag): \(invalid.problem)")
+        }
         let group = ServiceGroup(services: [server], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         if stopWhenStdinCloses {
             // `courier bench` runs the server as a child: when the bench goes away,
@@ -167,7 +178,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 
     func printBanner(port: Int, secret: [UInt8], generated: Bool) async {
-        let url = "ws://\(host):\(port)/"
+        let url = "\(tlsCert == nil ? "ws" : "wss")://\(host):\(port)/"
         var lines = ["Courier is listening on \(url) (subprotocols courier.v2, courier.v1)"]
         if generated {
             let token = (try? await DevelopmentToken.mint(
@@ -179,7 +190,10 @@ struct ServeCommand: AsyncParsableCommand {
                 "Token for user \"dev\" (publish and subscribe to everything, valid 24 h):",
                 "  \(token)",
                 "Connect from Swift:",
-                "  let client = CourierClient(configuration: .init(host: \"\(host)\", port: \(port), authentication: .jwt(token: \"<token>\"))); try await client.connect()",
+                tlsCert == nil
+                    ? "  let client = CourierClient(configuration: .init(host: \"\(host)\", port: \(port), authentication: .jwt(token: \"<token>\"))); try await client.connect()"
+                    : "  let client = CourierClient(configuration: .init(host: \"\(host)\", port: \(port), authentication: .jwt(token: \"<token>\"), tls: .init())); try await client.connect()"
+                    + "\n  (a private CA or self-signed certificate: tls: .init(trustRoots: .pemFile(\"ca.pem\")))",
                 "Mint more tokens: swift run courier token --secret \(DevelopmentToken.hexString(secret)) --sub alice --publish 'chat.>' --subscribe 'chat.>'",
             ]
         }

@@ -75,7 +75,9 @@ final class UpgradeRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if let upgradeError = error as? NIOHTTPClientUpgradeError {
+        if let tls = TLSContextFactory.describe(error) {
+            onFailure(.tlsFailed(tls))
+        } else if let upgradeError = error as? NIOHTTPClientUpgradeError {
             onFailure(.upgradeRejected(status: 101, reason: "invalid upgrade response (\(upgradeError))"))
         } else {
             onFailure(.connectionFailed("\(error)"))

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 #if canImport(Darwin)
@@ -20,6 +21,13 @@ extension ClientCore {
     func connect() -> EventLoopFuture<Void> {
         switch phase {
         case .idle:
+            if let tls = configuration.tls, sslContext == nil {
+                do {
+                    sslContext = try TLSContextFactory.makeContext(tls)
+                } catch {
+                    return loop.makeFailedFuture(error)
+                }
+            }
             let promise = loop.makePromise(of: Void.self)
             connectPromise = promise
             startAttempt()
@@ -40,7 +48,14 @@ extension ClientCore {
         attempt.upgradeTimer = loop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.handshakeTimeout)) {
             self.upgradeTimedOut(attempt)
         }
-        logger.debug("connecting", metadata: ["attempt": "\(id)", "host": "\(configuration.host)", "port": "\(configuration.port)"])
+        logger.debug("connecting", metadata: [
+            "attempt": "\(id)", "host": "\(configuration.host)", "port": "\(configuration.port)", "tls": "\(configuration.tls != nil)",
+        ])
+        if configuration.tls?.verification == .noVerification {
+            logger.warning("TLS certificate verification is OFF (TLS.Verification.noVerification): anyone on the path can read and change this connection", metadata: [
+                "host": "\(configuration.host)", "port": "\(configuration.port)",
+            ])
+        }
         var bootstrap = ClientBootstrap(group: loop)
         if let local = configuration.localAddress {
             do {
@@ -68,6 +83,11 @@ extension ClientCore {
             channel.eventLoop.makeCompletedFuture { try this.value.upgraded(channel, response: response, attemptID: attemptID) }
         }
         let pipeline = channel.pipeline.syncOperations
+        if let tls = configuration.tls, let sslContext {
+            // wss://: TLS under the HTTP upgrade and everything after it.
+            let serverHostname = TLSContextFactory.serverHostname(tls, host: configuration.host)
+            try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+        }
         try pipeline.addHTTPClientHandlers(
             leftOverBytesStrategy: .forwardBytes,
             withClientUpgrade: (upgraders: [upgrader], completionHandler: { _ in })
@@ -156,6 +176,7 @@ extension ClientCore {
 
     static func connectFailure(_ error: any Error, _ configuration: CourierClient.Configuration) -> CourierClientError {
         let target = "\(configuration.host):\(configuration.port)"
+        if let tls = TLSContextFactory.describe(error) { return .tlsConfiguration("\(target): \(tls)") }
         var errors: [any Error] = [error]
         if let error = error as? NIOConnectionError {
             if let dns = error.dnsAError ?? error.dnsAAAAError { return .connectionFailed("\(target): DNS lookup failed (\(dns))") }

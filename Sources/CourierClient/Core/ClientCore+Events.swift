@@ -120,7 +120,9 @@ extension ClientCore: ConnectionHandlerDelegate {
             promise.fail(error)
             return
         }
-        emit(.disconnected(reason: end.reason, closeCode: end.closeCode?.rawValue))
+        // A TLS failure says more than "closed before the upgrade".
+        let reason = attempt.failure.flatMap { $0.isTLSFailure ? "\($0)" : nil } ?? end.reason
+        emit(.disconnected(reason: reason, closeCode: end.closeCode?.rawValue))
         backoff.disconnected(now: now, hint: end.retryHint)
         guard end.allowsReconnect, !(attempt.failure?.forbidsReconnect ?? false) else {
             logger.warning("not reconnecting", metadata: ["code": "\(end.closeCode.map { "\($0)" } ?? "none")", "reason": "\(end.reason)"])

@@ -2,6 +2,7 @@ import CourierSession
 import CourierWire
 import Logging
 import NIOCore
+import NIOSSL
 
 /// All mutable client state, on one event loop (the client loop). The public
 /// `CourierClient` hops here for every operation; connection handlers report here.
@@ -108,6 +109,9 @@ final class ClientCore {
     var unconsumed = CircularBuffer<Charge>()
     /// The consumer of `messages` is behind: connections stop reading.
     var readingPaused = false
+    /// Built on the first `connect()` when `configuration.tls` is set; every
+    /// connection of the client uses it.
+    var sslContext: NIOSSLContext?
 
     init(
         configuration: CourierClient.Configuration, loop: any EventLoop, logger: Logger,

@@ -4,6 +4,7 @@ import CourierSession
 import CourierWire
 import Logging
 import NIOCore
+import NIOSSL
 import NIOWebSocket
 
 /// Runs one Courier connection on its event loop: decodes WebSocket messages, feeds
@@ -110,8 +111,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         channelContext = context
         tickFlusher = server.flushers.flusher(for: context.eventLoop)
         let raw = RawOutput()
-        if (try? context.pipeline.syncOperations.addHandler(raw, position: .first)) != nil {
-            rawOutput = try? context.pipeline.syncOperations.context(handler: raw)
+        let pipeline = context.pipeline.syncOperations
+        // Right above the socket; on wss:// right above TLS, so our frames are encrypted
+        // (without a TLS handler to sit on, no raw output: frames go through NIO's encoder).
+        var position: ChannelPipeline.SynchronousOperations.Position? = .first
+        if server.sslContext != nil { position = (try? pipeline.handler(type: NIOSSLServerHandler.self)).map { .after($0) } }
+        if let position, (try? pipeline.addHandler(raw, position: position)) != nil {
+            rawOutput = try? pipeline.context(handler: raw)
         }
         server.metrics.connectionsOpened.increment()
         var random = SystemRandomNumberGenerator()

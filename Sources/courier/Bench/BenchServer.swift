@@ -1,4 +1,5 @@
 import CourierAuth
+import CourierClient
 import CourierServer
 import CourierSession
 import Foundation
@@ -13,6 +14,8 @@ struct BenchTarget {
     let token: String
     var server: CourierServer?
     var child: BenchServerProcess?
+    /// Set for `--url wss://…` (only benches that connect with `CourierClient` allow it).
+    var tls: CourierClient.TLS?
 
     /// - Parameters:
     ///   - forFanout: no topic history (deliveries stay unreliable, so subscribers
@@ -22,13 +25,24 @@ struct BenchTarget {
     ///     scenarios that publish faster than the default 20,000 messages/s.
     ///   - countMallocs: count the child's mallocs (`mallocCount()`), when the
     ///     CourierMallocCounter library is built beside this executable.
-    static func make(url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, countMallocs: Bool = false, serverArguments: [String] = []) async throws -> BenchTarget {
+    ///   - tlsTrust: with a `wss://` URL: a PEM file of trust roots (nil: the system's);
+    ///     nil `tlsTrust` and `allowsTLS` false refuse `wss://`.
+    static func make(
+        url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, countMallocs: Bool = false,
+        serverArguments: [String] = [], allowsTLS: Bool = false, tlsTrust: String? = nil
+    ) async throws -> BenchTarget {
         if let url {
             guard let token else { throw BenchError("--url needs --token") }
-            guard let parsed = URLComponents(string: url), parsed.scheme == "ws", let host = parsed.host, let port = parsed.port else {
-                throw BenchError("--url must look like ws://127.0.0.1:8080/")
+            guard let parsed = URLComponents(string: url), parsed.scheme == "ws" || parsed.scheme == "wss", let host = parsed.host else {
+                throw BenchError("--url must look like ws://127.0.0.1:8080/ or wss://host:port/")
             }
-            return BenchTarget(host: host, port: port, token: token, server: nil)
+            let secure = parsed.scheme == "wss"
+            guard !secure || allowsTLS else {
+                throw BenchError("this measurement speaks ws:// only; wss:// works with `courier bench rtt --url wss://… [--tls-ca FILE]`")
+            }
+            guard let port = parsed.port ?? (secure ? 443 : nil) else { throw BenchError("--url needs a port: ws://127.0.0.1:8080/") }
+            let tls = secure ? CourierClient.TLS(trustRoots: tlsTrust.map { .pemFile($0) } ?? .system) : nil
+            return BenchTarget(host: host, port: port, token: token, server: nil, tls: tls)
         }
         if ProcessInfo.processInfo.environment["COURIER_BENCH_IN_PROCESS"] == nil {
             var arguments = serverArguments

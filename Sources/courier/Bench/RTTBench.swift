@@ -28,8 +28,10 @@ struct RTTBench: AsyncParsableCommand {
     @Option(help: "Untimed messages first.") var warmup = 2_000
     @Option(help: "Payload bytes.") var payload = 64
     @Option(name: [.customLong("protocol")], help: "Protocol version 1 or 2.") var protocolVersion: UInt8 = 2
-    @Option(help: "Measure a running server (ws://host:port/); default: start one in this process.") var url: String?
+    @Option(help: "Measure a running server (ws://host:port/, or wss:// with the app client); default: start one in this process.") var url: String?
     @Option(help: "Token for --url.") var token: String?
+    @Option(name: .customLong("tls-ca"), help: "With --url wss://…: PEM file of the CA (or self-signed certificate) to trust; default: the system's roots. Not with --client loop.")
+    var tlsCA: String?
     @Option(help: "Event loop threads of the in-process server.") var serverThreads = 1
     @Option(name: .customLong("raw-echo"), help: "Measure a plain WebSocket binary echo server at this URL (ws://127.0.0.1:PORT/path) instead of Courier.")
     var rawEcho: String?
@@ -51,10 +53,10 @@ struct RTTBench: AsyncParsableCommand {
         if client == .loop { return try await runLoop() }
         guard let version = ProtocolVersion(rawValue: protocolVersion) else { throw ValidationError("--protocol must be 1 or 2") }
         guard count > 0, payload >= 0, payload <= 1 << 20 else { throw ValidationError("--count must be positive and --payload at most 1 MiB") }
-        let target = try await BenchTarget.make(url: url, token: token, serverThreads: serverThreads)
+        let target = try await BenchTarget.make(url: url, token: token, serverThreads: serverThreads, allowsTLS: true, tlsTrust: tlsCA)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let client = CourierClient(
-            configuration: .init(host: target.host, port: target.port, protocolVersions: [version], authentication: .jwt(token: target.token)),
+            configuration: .init(host: target.host, port: target.port, protocolVersions: [version], authentication: .jwt(token: target.token), tls: target.tls),
             eventLoopGroup: group
         )
         try await client.connect()

@@ -28,7 +28,7 @@ struct TestServer {
         history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
         queueBytesPerChannel: Int = 256 * 1_024, topicPolicies: TopicPolicies = TopicPolicies(),
         receiveWindow: ReceiveWindow.Limits = .init(), sharedPayloadBytes: Int = 2_048, broker: (any Broker)? = nil,
-        port: Int = 0, drain: DrainPolicy = .init(), sessionSnapshotPath: String? = nil
+        port: Int = 0, drain: DrainPolicy = .init(), sessionSnapshotPath: String? = nil, tls: ServerTLS? = nil
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -49,6 +49,7 @@ struct TestServer {
         configuration.broker = broker
         configuration.drain = drain
         configuration.sessionSnapshotPath = sessionSnapshotPath
+        configuration.tls = tls
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()
         return TestServer(server: server, port: server.port!, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
