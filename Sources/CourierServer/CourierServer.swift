@@ -28,7 +28,7 @@ public final class CourierServer: Sendable {
 
     /// Where the server is in its life, for `GET /ready`.
     enum Phase: Sendable {
-        case idle, accepting, draining
+        case idle, accepting, draining, stopped
     }
 
     /// - Throws: `ServerConfiguration.Invalid` naming the key, before anything starts.
@@ -47,7 +47,7 @@ public final class CourierServer: Sendable {
     public var isReady: Bool { phase.withLockedValue { $0 == .accepting } }
 
     /// True from the first moment of `drain()` or `shutdown()`.
-    public var isDraining: Bool { phase.withLockedValue { $0 == .draining } }
+    public var isDraining: Bool { phase.withLockedValue { $0 == .draining || $0 == .stopped } }
 
     /// The admin listener's bound port (after `start()`), if there is one.
     public var adminPort: Int? { admin?.port }
@@ -175,7 +175,12 @@ public final class CourierServer: Sendable {
     /// with a retry hint for a restart, spread per connection over the jitter window),
     /// waits up to `grace` for them to go, then stops the event loops.
     public func shutdown(close: Close = Close(code: .goingAway, reason: "server shutting down"), grace: Duration = .seconds(5)) async {
-        phase.withLockedValue { $0 = .draining }
+        // Once only: a second call (a drain, then a test's cleanup) has nothing left to stop.
+        let stopped = phase.withLockedValue { phase in
+            defer { if phase != .stopped { phase = .draining } }
+            return phase == .stopped
+        }
+        guard !stopped else { return }
         sweeper.withLockedValue { $0?.cancel() }
         if let channel = channelBox.withLockedValue({ $0 }) {
             try? await channel.close()
@@ -194,6 +199,7 @@ public final class CourierServer: Sendable {
         for loop in group.makeIterator() { try? await loop.submit {}.get() }
         saveSessions()
         await admin?.stop()
+        phase.withLockedValue { $0 = .stopped }
         try? await group.shutdownGracefully()
     }
 
@@ -201,7 +207,7 @@ public final class CourierServer: Sendable {
     /// retry hint, within its deadline; detached sessions are saved when
     /// `sessionSnapshotPath` is set.
     public func drain() async {
-        phase.withLockedValue { $0 = .draining }
+        phase.withLockedValue { if $0 != .stopped { $0 = .draining } }
         let policy = configuration.drain
         context.logger.info("draining", metadata: [
             "connections": "\(connectionCount)", "retry_after_ms": "\(policy.retryAfter.milliseconds)", "jitter_ms": "\(policy.jitter.milliseconds)",

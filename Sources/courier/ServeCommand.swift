@@ -119,7 +119,7 @@ struct ServeCommand: AsyncParsableCommand {
             settings = try await ServerSettings.load(file: config, environment: ProcessInfo.processInfo.environment, flags: givenFlags())
             try settings.validate()
         } catch {
-            throw ValidationError("configuration: \(error)")
+            throw ConfigurationError(description: "configuration: \(error)")
         }
         if printConfig {
             print(settings.renderJSON(), terminator: "")
@@ -133,7 +133,7 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             configuration = try settings.serverConfiguration(secret: secretBytes, defaultThreads: ProcessInfo.processInfo.activeProcessorCount)
         } catch {
-            throw ValidationError("configuration: \(error)")
+            throw ConfigurationError(description: "configuration: \(error)")
         }
         if configuration.admin != nil {
             configuration.admin?.metrics = PrometheusExport.bootstrap()
@@ -184,4 +184,10 @@ struct ServeCommand: AsyncParsableCommand {
         print(lines.joined(separator: "\n"))
         fflush(nil)
     }
+}
+
+/// A configuration the server cannot start with: said without the usage text that
+/// `ValidationError` adds (the message names the key, its flag and variable).
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
 }

@@ -1,4 +1,5 @@
 import CourierServer
+import CourierSession
 import CourierWire
 import Foundation
 import Metrics
@@ -11,7 +12,9 @@ import Testing
 @Suite("Admin endpoints", .serialized)
 struct AdminEndpointTests {
     /// A server whose metrics go to its own Prometheus registry.
-    func start(drain: DrainPolicy = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024) async throws -> (TestServer, Int) {
+    func start(
+        drain: DrainPolicy = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024, rateLimits: RateLimiter.Limits = .init()
+    ) async throws -> (TestServer, Int) {
         let registry = PrometheusCollectorRegistry()
         let admin = AdminListener(port: 0, metrics: {
             var text: [UInt8] = []
@@ -19,7 +22,7 @@ struct AdminEndpointTests {
             return text
         })
         let server = try await TestServer.start(
-            history: nil, outboundHighWater: outboundHighWater, outboundLowWater: outboundLowWater, drain: drain,
+            rateLimits: rateLimits, history: nil, outboundHighWater: outboundHighWater, outboundLowWater: outboundLowWater, drain: drain,
             admin: admin, metricsFactory: PrometheusMetricsFactory(registry: registry)
         )
         return (server, try #require(server.server.adminPort))
@@ -101,7 +104,8 @@ struct AdminEndpointTests {
         // A subscriber that stops reading holds the drain: its Close cannot be written
         // while the server's socket to it is full, so the drain waits for its deadline.
         let (server, port) = try await start(drain: DrainPolicy(retryAfter: .seconds(1), jitter: .seconds(1), deadline: .seconds(3)),
-                                             outboundHighWater: 16 * 1_024, outboundLowWater: 4 * 1_024)
+                                             outboundHighWater: 16 * 1_024, outboundLowWater: 4 * 1_024,
+                                             rateLimits: .init(messagesPerSecond: 10_000_000, bytesPerSecond: 10_000_000_000))
         defer { Task { await server.stop() } }
         #expect(server.server.isReady)
         let slow = try await RawWebSocket.connect(port: server.port, group: server.group, receiveBuffer: 4_096)
@@ -115,7 +119,7 @@ struct AdminEndpointTests {
         // Publish until the server's socket to the subscriber stays full (the kernel's
         // buffers take megabytes first): data then waits in the server's queue.
         var blocked = false
-        for wave in 1...600 where !blocked {
+        for wave in 1...2_000 where !blocked {
             try await publisher.send(Array(repeating: message, count: 100))
             if wave % 10 == 0 {
                 blocked = (sample("courier_queued_bytes", in: try await get("/metrics", port: port, server)) ?? 0) > 0

@@ -65,12 +65,16 @@ struct LogSecrecyTests {
         _ = try await resuming.challengeNonce()
         _ = try await resuming.handshake(.jwt(token: token), resume: .init(sessionID: response.sessionID, token: ByteBuffer(bytes: forged), lastReceived: 0))
         await resuming.close()
+        // A refused HTTP request whose query string carries the token.
+        let queried = try await rawHTTP(port: server.port, "GET /?token=\(token) HTTP/1.1\r\nHost: x\r\n\r\n", group: server.group)
+        #expect(queried.hasPrefix("HTTP/1.1 426"))
         try await Task.sleep(for: .milliseconds(200))
 
         let log = lines.withLockedValue { $0 }.joined(separator: "\n")
         #expect(log.contains("session established"))
         #expect(log.contains("authentication failed"))
         #expect(log.contains("resume failed"))
+        #expect(log.contains("HTTP request refused"))
         func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
         let secrets: [(String, String)] = [
             ("JWT", token), ("JWT signature", String(token.split(separator: ".").last ?? "")), ("refused JWT", wrongAudience),

@@ -34,7 +34,7 @@ extension ServerSettings {
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
             } catch {
-                throw Invalid(key: "config", source: file, problem: "cannot read the configuration file: \(error)")
+                throw Invalid(key: "config", source: "config file \(file)", problem: "cannot read it: \(error)")
             }
         }
         let failures = FailureCollector()
@@ -67,14 +67,14 @@ extension ServerSettings {
         do {
             object = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: file)))
         } catch {
-            throw Invalid(key: "config", source: file, problem: "not a readable JSON file: \(error.localizedDescription)")
+            throw Invalid(key: "config", source: "config file \(file)", problem: "not a readable JSON file: \(error.localizedDescription)")
         }
         guard let dictionary = object as? [String: Any] else {
-            throw Invalid(key: "config", source: file, problem: "must be a JSON object of keys and values")
+            throw Invalid(key: "config", source: "config file \(file)", problem: "must be a JSON object of keys and values")
         }
         let known = Set(keys.map(\.name))
         if let unknown = dictionary.keys.sorted().first(where: { !known.contains($0) }) {
-            throw Invalid(key: unknown, source: file, problem: "unknown key; the keys are \(keys.map(\.name).joined(separator: ", "))")
+            throw Invalid(key: unknown, source: "config file \(file)", problem: "unknown key; the keys are \(keys.map(\.name).joined(separator: ", "))")
         }
     }
 

@@ -74,11 +74,11 @@ extension ServerSettings {
     /// One key of the schema.
     public struct Key: Sendable {
         public enum Kind: Sendable {
-            case int(WritableKeyPath<ServerSettings, Int> & Sendable)
-            case optionalInt(WritableKeyPath<ServerSettings, Int?> & Sendable)
-            case string(WritableKeyPath<ServerSettings, String> & Sendable)
-            case optionalString(WritableKeyPath<ServerSettings, String?> & Sendable)
-            case strings(WritableKeyPath<ServerSettings, [String]> & Sendable)
+            case int(any WritableKeyPath<ServerSettings, Int> & Sendable)
+            case optionalInt(any WritableKeyPath<ServerSettings, Int?> & Sendable)
+            case string(any WritableKeyPath<ServerSettings, String> & Sendable)
+            case optionalString(any WritableKeyPath<ServerSettings, String?> & Sendable)
+            case strings(any WritableKeyPath<ServerSettings, [String]> & Sendable)
         }
 
         /// The key in the file (camel case).
