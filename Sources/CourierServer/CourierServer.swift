@@ -1,3 +1,4 @@
+import CoreMetrics
 import CourierSession
 import CourierAuth
 import CourierWire
@@ -23,6 +24,13 @@ public final class CourierServer: Sendable {
     let tracker = ConnectionTracker()
     private let channelBox = NIOLockedValueBox<(any Channel)?>(nil)
     private let sweeper = NIOLockedValueBox<RepeatedTask?>(nil)
+    private let phase = NIOLockedValueBox(Phase.idle)
+    let admin: AdminServer?
+
+    /// Where the server is in its life, for `GET /ready`.
+    enum Phase: Sendable {
+        case idle, accepting, draining, stopped
+    }
 
     /// - Throws: `ServerConfiguration.Invalid` naming the key, before anything starts
     ///   (for TLS: the file and what is wrong with it).
@@ -37,7 +45,18 @@ public final class CourierServer: Sendable {
             configuration: configuration, authenticator: authenticator, resumeTokens: resumeTokens, sslContext: sslContext, logger: logger
         )
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
+        self.admin = configuration.admin.map(AdminServer.init(listener:))
     }
+
+    /// True while the server accepts connections: after `start()`, until a drain or
+    /// shutdown begins (`GET /ready` answers 503 from then on).
+    public var isReady: Bool { phase.withLockedValue { $0 == .accepting } }
+
+    /// True from the first moment of `drain()` or `shutdown()`.
+    public var isDraining: Bool { phase.withLockedValue { $0 == .draining || $0 == .stopped } }
+
+    /// The admin listener's bound port (after `start()`), if there is one.
+    public var adminPort: Int? { admin?.port }
 
     /// The bound port (after `start()`).
     public var port: Int? { channelBox.withLockedValue { $0?.localAddress?.port } }
@@ -49,6 +68,10 @@ public final class CourierServer: Sendable {
     public var connectionCount: Int { tracker.count }
 
     public func start() async throws {
+        if let admin {
+            // First, so /health answers while sessions are restored; /ready waits for the bind.
+            try await admin.start(group: group, isReady: { [phase] in phase.withLockedValue { $0 == .accepting } }, logger: context.logger)
+        }
         try restoreSessions()
         let context = self.context
         let tracker = self.tracker
@@ -74,6 +97,7 @@ public final class CourierServer: Sendable {
             registry.sweep(now: clock.now())
         }
         sweeper.withLockedValue { $0 = task }
+        phase.withLockedValue { if $0 == .idle { $0 = .accepting } }
         context.logger.info("listening", metadata: [
             "host": "\(configuration.host)", "port": "\(channel.localAddress?.port ?? 0)", "scheme": "\(context.sslContext == nil ? "ws" : "wss")",
         ])
@@ -95,6 +119,7 @@ public final class CourierServer: Sendable {
                     ? "too many connections from \(address): at most \(Int(configuration.addressLimits.connectionsPerSecond))/s"
                     : "too many failed handshakes from \(address): at most \(Int(configuration.addressLimits.failedHandshakesPerMinute))/min"
                 context.metrics.rejected(refusal == .tooManyConnections ? "address_connection_rate" : "address_failed_handshakes")
+                context.metrics.addressRefused(refusal)
                 context.logger.notice("connection refused", metadata: ["address": "\(address)", "reason": "\(reason)"])
                 try channel.pipeline.syncOperations.configureHTTPServerPipeline()
                 try channel.pipeline.syncOperations.addHandler(
@@ -163,6 +188,12 @@ public final class CourierServer: Sendable {
     /// with a retry hint for a restart, spread per connection over the jitter window),
     /// waits up to `grace` for them to go, then stops the event loops.
     public func shutdown(close: Close = Close(code: .goingAway, reason: "server shutting down"), grace: Duration = .seconds(5)) async {
+        // Once only: a second call (a drain, then a test's cleanup) has nothing left to stop.
+        let stopped = phase.withLockedValue { phase in
+            defer { if phase != .stopped { phase = .draining } }
+            return phase == .stopped
+        }
+        guard !stopped else { return }
         sweeper.withLockedValue { $0?.cancel() }
         if let channel = channelBox.withLockedValue({ $0 }) {
             try? await channel.close()
@@ -180,6 +211,8 @@ public final class CourierServer: Sendable {
         // Detaching finishes in a task on each connection's loop: let those run.
         for loop in group.makeIterator() { try? await loop.submit {}.get() }
         saveSessions()
+        await admin?.stop()
+        phase.withLockedValue { $0 = .stopped }
         try? await group.shutdownGracefully()
     }
 
@@ -187,6 +220,7 @@ public final class CourierServer: Sendable {
     /// retry hint, within its deadline; detached sessions are saved when
     /// `sessionSnapshotPath` is set.
     public func drain() async {
+        phase.withLockedValue { if $0 != .stopped { $0 = .draining } }
         let policy = configuration.drain
         context.logger.info("draining", metadata: [
             "connections": "\(connectionCount)", "retry_after_ms": "\(policy.retryAfter.milliseconds)", "jitter_ms": "\(policy.jitter.milliseconds)",

@@ -1,6 +1,7 @@
 import CourierAuth
 import CourierSession
 import CourierWire
+import CoreMetrics
 import NIOCore
 
 /// Everything `CourierServer` needs to know. Every limit has a number.
@@ -71,6 +72,11 @@ public struct ServerConfiguration: Sendable {
     /// `ws://`, and no TLS handler in any connection's pipeline. The files are read
     /// once, when the server is created; a problem with them fails `CourierServer.init`.
     public var tls: ServerTLS?
+    /// The admin HTTP listener (`/metrics`, `/health`, `/ready`); nil: none.
+    public var admin: AdminListener?
+    /// Where the server's metrics go; nil: the process's `MetricsSystem.factory`
+    /// (whatever backend the application bootstrapped, none by default).
+    public var metricsFactory: (any MetricsFactory)?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, path: String = "/", echoPath: String? = nil,
@@ -123,6 +129,8 @@ public struct ServerConfiguration: Sendable {
         self.drain = DrainPolicy()
         self.sessionSnapshotPath = nil
         self.tls = nil
+        self.admin = nil
+        self.metricsFactory = nil
     }
 
     /// The largest WebSocket message accepted: a full message plus headroom for a batch header.
@@ -182,5 +190,6 @@ public struct ServerConfiguration: Sendable {
         try check(receiveWindow.minBytes >= maxMessageBytes, "receiveWindow.minBytes", "must be at least maxMessageBytes (\(maxMessageBytes)) so a message always fits")
         try check(maxHistoryTopics > 0, "maxHistoryTopics", "must be positive")
         try check(eventLoopThreads > 0, "eventLoopThreads", "must be positive")
+        try admin?.validate()
     }
 }

@@ -31,7 +31,7 @@ final class ServerContext: Sendable {
         self.registry = registry
         self.broker = configuration.broker ?? InMemoryBroker(historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics)
         broker.setSink { registry.fanOut($0) }
-        self.metrics = ServerMetrics()
+        self.metrics = ServerMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
         self.logger = logger
         self.addressLimiter = NIOLockedValueBox(AddressLimiter(limits: configuration.addressLimits))
     }
@@ -48,35 +48,5 @@ final class ServerContext: Sendable {
         if !configuration.auth.hmacKeys.isEmpty { methods.insert(.hmac) }
         if !configuration.auth.jwtKeys.isEmpty { methods.insert(.jwt) }
         return methods.isEmpty ? .all : methods
-    }
-}
-
-/// The server's counters (swift-metrics; a backend such as Prometheus exports them).
-struct ServerMetrics: Sendable {
-    let connectionsOpened = Metrics.Counter(label: "courier_connections_opened_total")
-    let connectionsClosed = Metrics.Counter(label: "courier_connections_closed_total")
-    let messagesIn = Metrics.Counter(label: "courier_messages_received_total")
-    let messagesOut = Metrics.Counter(label: "courier_messages_sent_total")
-    let bytesIn = Metrics.Counter(label: "courier_bytes_received_total")
-    let bytesOut = Metrics.Counter(label: "courier_bytes_sent_total")
-
-    func handshake(outcome: String, reason: String) {
-        Metrics.Counter(label: "courier_handshakes_total", dimensions: [("outcome", outcome), ("reason", reason)]).increment()
-    }
-
-    func closed(code: CloseCode, initiator: String) {
-        Metrics.Counter(label: "courier_closes_total", dimensions: [("code", String(code.rawValue)), ("by", initiator)]).increment()
-    }
-
-    func dropped(policy: SlowConsumerPolicy, count: Int) {
-        Metrics.Counter(label: "courier_slow_consumer_drops_total", dimensions: [("policy", policy.rawValue)]).increment(by: count)
-    }
-
-    func rejected(_ reason: String) {
-        Metrics.Counter(label: "courier_rejections_total", dimensions: [("reason", reason)]).increment()
-    }
-
-    func resume(outcome: String) {
-        Metrics.Counter(label: "courier_resumes_total", dimensions: [("outcome", outcome)]).increment()
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import CourierSession
 import CourierWire
 import Logging
@@ -180,6 +181,7 @@ extension ServerConnectionHandler {
     func sampleRoundTrip() {
         guard let rtt = machine.lastRoundTrip, rtt != lastRoundTrip else { return }
         lastRoundTrip = rtt
+        server.metrics.heartbeatRoundTrip.recordNanoseconds(rtt.nanoseconds)
         receiveWindow.roundTrip(rtt)
     }
 }

@@ -1,3 +1,4 @@
+import CoreMetrics
 import CourierSession
 import CourierWire
 import Logging
@@ -32,11 +33,13 @@ extension ServerConnectionHandler {
             return true
         case .drop:
             server.metrics.rejected("rate_limited")
+            server.metrics.rateLimitedDrops.increment()
             drops.count += 1
             if let sequence = message.header.sequence { drops.add(sequence) }
             return false
         case .close:
             server.metrics.rejected("rate_limited_close")
+            server.metrics.rateLimitedCloses.increment()
             logger.notice("closing a connection that stays over its rate limit", metadata: ["dropped": "\(rateLimiter.droppedTotal)"])
             reportDrops()
             perform(violation: Violation(

@@ -50,11 +50,20 @@ extension ServerConnectionHandler {
         for message in control { append(message, context) }
         control.removeAll(keepingCapacity: true)
         drainData(context)
+        reportQueueDepth()
         guard held != nil || unflushed > 0 else { return }
         finishFrame(context)
-        server.metrics.messagesOut.increment(by: unflushed)
+        server.metrics.record(sent: &sentTally)
         unflushed = 0
         context.flush()
+    }
+
+    /// Moves `courier_queued_bytes` by what this connection's queues gained or lost.
+    func reportQueueDepth() {
+        let queued = queues.totalBytes
+        guard queued != reportedQueueBytes else { return }
+        server.metrics.queuedBytes.increment(by: Double(queued - reportedQueueBytes))
+        reportedQueueBytes = queued
     }
 
     /// Moves data from the queues to the wire while the session is active, the client
@@ -129,6 +138,7 @@ extension ServerConnectionHandler {
 
     private func encode(_ item: Outgoing, withLength: Bool, _ context: ChannelHandlerContext) {
         if frame == nil { frame = OutboundFrame(allocator: context.channel.allocator, reusing: takeSpareBuffer()) }
+        let before = frame!.length
         do {
             switch item {
             case .message(var message):
@@ -147,6 +157,7 @@ extension ServerConnectionHandler {
             logger.error("could not encode an outgoing message", metadata: ["error": "\(error)"])
             return
         }
+        sentTally.add(item.type, bytes: frame!.length - before)
         if withLength, frame!.length >= server.configuration.maxOutboundBatchBytes {
             writeFrame(frame!, context: context)
             frame = nil

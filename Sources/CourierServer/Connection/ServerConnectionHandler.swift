@@ -82,6 +82,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var drops = Drops()
     /// Publishes of the current read batch, handed to the broker together.
     var pendingPublishes: [BrokerPublication] = []
+    /// Messages and bytes by type since the last report to the metrics.
+    var receivedTally = MessageTally()
+    var sentTally = MessageTally()
+    /// This connection's share of `courier_queued_bytes`.
+    var reportedQueueBytes = 0
 
     init(server: ServerContext, version: ProtocolVersion, connectionID: UInt64, address: String? = nil) {
         self.server = server
@@ -120,6 +125,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             rawOutput = try? pipeline.context(handler: raw)
         }
         server.metrics.connectionsOpened.increment()
+        server.metrics.connections.increment()
         var random = SystemRandomNumberGenerator()
         nonce = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         enqueue(machine.challenge(nonce: nonce, authMethods: server.authMethods))
@@ -134,6 +140,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         timer = nil
         detachSession(reason: "connection lost")
         server.metrics.connectionsClosed.increment()
+        server.metrics.connections.decrement()
+        server.metrics.record(received: &receivedTally)
+        server.metrics.record(sent: &sentTally)
+        if reportedQueueBytes != 0 {
+            server.metrics.queuedBytes.decrement(by: Double(reportedQueueBytes))
+            reportedQueueBytes = 0
+        }
         context.fireChannelInactive()
     }
 
@@ -183,6 +196,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         // writes them (no extra task on the loop for each read batch).
         flushPublishes()
         reportDrops()
+        server.metrics.record(received: &receivedTally)
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
         sampleRoundTrip()
         returnCredit()
@@ -223,7 +237,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         let now = self.now
         do {
             while let decoded = try reader.next() {
-                server.metrics.messagesIn.increment()
+                receivedTally.add(decoded.message.type, bytes: decoded.length)
                 perform(machine.received(decoded.message, now: now))
                 if detached { return }
             }
@@ -404,5 +418,12 @@ enum Outgoing {
     case message(CourierMessage)
     /// A TextData/BinaryData delivery encoded from its shared publication's parts.
     case data(MessageType, MessageHeader, Route, ByteBuffer)
+
+    var type: MessageType {
+        switch self {
+        case .message(let message): message.type
+        case .data(let type, _, _, _): type
+        }
+    }
 }
 

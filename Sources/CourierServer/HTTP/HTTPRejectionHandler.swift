@@ -44,7 +44,9 @@ final class HTTPRejectionHandler: ChannelInboundHandler, RemovableChannelHandler
         case .courier, .echo: (status, reason) = (.badRequest, "invalid WebSocket upgrade request (check Sec-WebSocket-Key and Sec-WebSocket-Version: 13)")
         }
         if let forced { (status, reason) = forced }
-        logger.info("HTTP request refused", metadata: ["status": "\(status.code)", "reason": "\(reason)", "uri": "\(head.uri)"])
+        // The path only: a query string may carry a credential (browsers cannot set headers on a WebSocket).
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        logger.info("HTTP request refused", metadata: ["status": "\(status.code)", "reason": "\(reason)", "path": "\(path)"])
         metrics.rejected("http_\(status.code)")
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")

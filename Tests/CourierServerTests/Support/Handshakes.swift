@@ -65,9 +65,15 @@ func rawHTTP(port: Int, _ request: String, group: any EventLoopGroup) async thro
         func channelInactive(context: ChannelHandlerContext) { done.succeed(text) }
     }
     let promise = group.next().makePromise(of: String.self)
-    let channel = try await ClientBootstrap(group: group).channelInitializer { channel in
-        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: promise)) }
-    }.connect(host: "127.0.0.1", port: port).get()
+    let channel: any Channel
+    do {
+        channel = try await ClientBootstrap(group: group).channelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: promise)) }
+        }.connect(host: "127.0.0.1", port: port).get()
+    } catch {
+        promise.fail(error)  // no promise leaks when the connection is refused
+        throw error
+    }
     try await channel.writeAndFlush(ByteBuffer(string: request)).get()
     return try await promise.futureResult.get()
 }

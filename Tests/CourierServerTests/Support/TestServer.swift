@@ -5,6 +5,7 @@ import CourierWire
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
 
@@ -28,7 +29,8 @@ struct TestServer {
         history: TopicHistory.Limits? = .init(), outboundHighWater: Int = 256 * 1_024, outboundLowWater: Int = 64 * 1_024,
         queueBytesPerChannel: Int = 256 * 1_024, topicPolicies: TopicPolicies = TopicPolicies(),
         receiveWindow: ReceiveWindow.Limits = .init(), sharedPayloadBytes: Int = 2_048, broker: (any Broker)? = nil,
-        port: Int = 0, drain: DrainPolicy = .init(), sessionSnapshotPath: String? = nil, tls: ServerTLS? = nil
+        port: Int = 0, drain: DrainPolicy = .init(), sessionSnapshotPath: String? = nil, tls: ServerTLS? = nil,
+        admin: AdminListener? = nil, metricsFactory: (any MetricsFactory)? = nil, logger customLogger: Logger? = nil
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -37,6 +39,7 @@ struct TestServer {
         )
         var logger = Logger(label: "courier.test")
         logger.logLevel = ProcessInfo.processInfo.environment["COURIER_TEST_LOG"] == nil ? .critical : .debug
+        if let customLogger { logger = customLogger }
         var configuration = ServerConfiguration(
             host: "127.0.0.1", port: port, echoPath: echoPath, allowedOrigins: allowedOrigins, secret: secret, auth: auth,
             maxMessageBytes: maxMessageBytes, upgradeTimeout: upgradeTimeout, handshakeTimeout: handshakeTimeout,
@@ -50,6 +53,8 @@ struct TestServer {
         configuration.drain = drain
         configuration.sessionSnapshotPath = sessionSnapshotPath
         configuration.tls = tls
+        configuration.admin = admin
+        configuration.metricsFactory = metricsFactory
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()
         return TestServer(server: server, port: server.port!, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
