@@ -1,0 +1,151 @@
+import CourierCompression
+import CourierDatasets
+
+/// What `courier bench compression` measures on one dataset. Every number is computed
+/// from the generated messages; nothing is assumed.
+///
+/// The first `trainingFraction` of the stream trains the dictionaries; the rest is
+/// measured as one new connection would see it: the streaming baseline starts with an
+/// empty window and the delta paths with no base (the first value of each key is sent
+/// whole).
+struct CompressionMeasurement {
+    struct Options {
+        var count: Int
+        var seed: UInt64
+        var dictionarySize: Int
+        var trainingFraction = 0.2
+        var configuration = DeflateConfiguration()
+        var minimumTimingSeconds = 0.2
+    }
+
+    /// Payload bytes on the wire for the measured messages, per method.
+    struct Bytes {
+        var raw = 0
+        var deflate = 0
+        var deflateDictionary = 0
+        /// Fossil delta against the previous value of the key, or the value when that is smaller.
+        var delta = 0
+        /// Per message the smallest of: the Fossil delta deflated with the delta dictionary, the value deflated with the value dictionary.
+        var deltaDeflate = 0
+        /// The same with the value dictionary (not one trained on deltas) for the delta.
+        var deltaDeflateValueDictionary = 0
+        /// Deflate of the value with the key's previous value appended to the value dictionary (zlib as a delta coder).
+        var baseDeflate = 0
+        var streamDeflate = 0
+    }
+
+    struct Timing {
+        var deflateDictionaryEncode = 0.0
+        var deflateDictionaryDecode = 0.0
+        var deltaEncode = 0.0
+        var deltaDecode = 0.0
+        var streamEncode = 0.0
+    }
+
+    let kind: DatasetKind
+    let measured: Int
+    let trained: Int
+    let averageMessageBytes: Double
+    let dictionaryBytes: Int
+    let deltaDictionaryBytes: Int
+    let bytes: Bytes
+    let timing: Timing
+    /// Bytes the receiver keeps for the delta paths: the last value of each key.
+    let deltaBaseBytes: Int
+    let perLoopStateBytes: Int
+    let streamStateBytes: Int
+    /// How many measured messages went as a delta in the delta + deflate path.
+    let deltaMessages: Int
+
+    init(kind: DatasetKind, options: Options) throws {
+        let messages = kind.generate(count: options.count, seed: options.seed)
+        let split = max(1, Int(Double(messages.count) * options.trainingFraction))
+        let training = Array(messages.prefix(split))
+        let test = Array(messages.dropFirst(split))
+        self.kind = kind
+        self.trained = training.count
+        self.measured = test.count
+
+        let trainer = DictionaryTrainer(dictionarySize: options.dictionarySize)
+        let dictionary = try trainer.train(samples: training.map(\.bytes), id: 1, version: 1)
+        let deltaDictionary = try trainer.train(samples: Self.consecutiveDeltas(training), id: 2, version: 1)
+        dictionaryBytes = dictionary.bytes.count
+        deltaDictionaryBytes = deltaDictionary.bytes.count
+
+        let compressor = try MessageCompressor(configuration: options.configuration)
+        let decompressor = try MessageDecompressor(windowBits: options.configuration.windowBits)
+        let stream = try StreamingCompressor(configuration: options.configuration)
+        let streamReceiver = try StreamingDecompressor(windowBits: options.configuration.windowBits)
+
+        var bytes = Bytes()
+        var bases: [String: [UInt8]] = [:]
+        var deltaMessages = 0
+        for message in test {
+            let value = message.bytes
+            bytes.raw += value.count
+            bytes.deflate += try compressor.compress(value)?.count ?? value.count
+            let fullDeflated = try compressor.compress(value, dictionary: dictionary)
+            if let fullDeflated, try decompressor.decompress(fullDeflated, dictionary: dictionary, maxOutput: 1 << 20) != value {
+                throw BenchFailure("deflate round trip failed")
+            }
+            let full = fullDeflated?.count ?? value.count
+            bytes.deflateDictionary += full
+            let streamed = try stream.compress(value)
+            bytes.streamDeflate += streamed.count
+            guard try streamReceiver.decompress(streamed, maxOutput: 1 << 20) == value else { throw BenchFailure("stream round trip failed") }
+
+            if let base = bases[message.key] {
+                let delta = FossilDelta.create(from: base, to: value)
+                bytes.delta += min(delta.count, value.count)
+                let deltaDeflated = try compressor.compress(delta, dictionary: deltaDictionary)?.count ?? delta.count
+                if deltaDeflated < full { deltaMessages += 1 }
+                bytes.deltaDeflate += min(deltaDeflated, full)
+                bytes.deltaDeflateValueDictionary += min(try compressor.compress(delta, dictionary: dictionary)?.count ?? delta.count, full)
+                bytes.baseDeflate += min(try Self.deflate(value, dictionary: dictionary.bytes, base: base, with: compressor) ?? value.count, full)
+            } else {
+                bytes.delta += value.count
+                bytes.deltaDeflate += full
+                bytes.deltaDeflateValueDictionary += full
+                bytes.baseDeflate += full
+            }
+            bases[message.key] = value
+        }
+        self.bytes = bytes
+        self.deltaMessages = deltaMessages
+        deltaBaseBytes = bases.values.reduce(0) { $0 + $1.count }
+        averageMessageBytes = test.isEmpty ? 0 : Double(bytes.raw) / Double(test.count)
+        perLoopStateBytes = options.configuration.deflateStateBytes + options.configuration.inflateStateBytes
+        streamStateBytes = stream.stateBytesPerConnection + streamReceiver.stateBytesPerConnection
+        timing = try CompressionTiming(
+            test: test, dictionary: dictionary, deltaDictionary: deltaDictionary, configuration: options.configuration,
+            minimumSeconds: options.minimumTimingSeconds
+        ).run()
+    }
+
+    /// Fossil deltas between consecutive values of each key: what the delta dictionary is trained on.
+    static func consecutiveDeltas(_ messages: [DatasetMessage]) -> [[UInt8]] {
+        var last: [String: [UInt8]] = [:]
+        var deltas: [[UInt8]] = []
+        for message in messages {
+            if let base = last[message.key] { deltas.append(FossilDelta.create(from: base, to: message.bytes)) }
+            last[message.key] = message.bytes
+        }
+        return deltas
+    }
+
+    /// Deflate with the previous value as the nearest part of the preset dictionary.
+    static func deflate(_ value: [UInt8], dictionary: [UInt8], base: [UInt8], with compressor: MessageCompressor) throws -> Int? {
+        let preset = Array(dictionary.suffix(max(0, CompressionDictionary.maximumSize - base.count))) + base
+        var output = [UInt8](repeating: 0, count: value.count)
+        return try value.withUnsafeBytes { input in
+            try preset.withUnsafeBytes { presetBytes in
+                try output.withUnsafeMutableBytes { try compressor.compress(input, dictionaryBytes: presetBytes, into: $0) }
+            }
+        }
+    }
+}
+
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

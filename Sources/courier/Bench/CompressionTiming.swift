@@ -1,0 +1,100 @@
+import CourierCompression
+import CourierDatasets
+
+/// CPU time per message of the encode and decode paths, measured by running the whole
+/// measured slice repeatedly until `minimumSeconds` have passed (single thread).
+struct CompressionTiming {
+    let test: [DatasetMessage]
+    let dictionary: CompressionDictionary
+    let deltaDictionary: CompressionDictionary
+    let configuration: DeflateConfiguration
+    let minimumSeconds: Double
+
+    func run() throws -> CompressionMeasurement.Timing {
+        let compressor = try MessageCompressor(configuration: configuration)
+        let decompressor = try MessageDecompressor(windowBits: configuration.windowBits)
+        var timing = CompressionMeasurement.Timing()
+        var scratch = [UInt8](repeating: 0, count: 1 << 16)
+
+        // Deflate with the dictionary, into a reused buffer (no allocation per message).
+        var compressed: [[UInt8]?] = []
+        timing.deflateDictionaryEncode = try perMessage {
+            for message in test {
+                _ = try message.bytes.withUnsafeBytes { input in
+                    try scratch.withUnsafeMutableBytes { try compressor.compress(input, dictionary: dictionary, into: $0) }
+                }
+            }
+        }
+        for message in test { compressed.append(try compressor.compress(message.bytes, dictionary: dictionary)) }
+        timing.deflateDictionaryDecode = try perMessage {
+            for case let payload? in compressed {
+                _ = try payload.withUnsafeBytes { input in
+                    try scratch.withUnsafeMutableBytes { try decompressor.decompress(input, dictionary: dictionary, into: $0) }
+                }
+            }
+        }
+
+        // The delta path as the sender runs it: delta against the key's previous value,
+        // deflate it and the full value, keep the smaller.
+        enum Encoded { case full([UInt8], compressed: Bool), delta([UInt8], compressed: Bool) }
+        var encoded: [Encoded] = []
+        timing.deltaEncode = try perMessage {
+            encoded.removeAll(keepingCapacity: true)
+            var bases: [String: [UInt8]] = [:]
+            for message in test {
+                let fullDeflated = try compressor.compress(message.bytes, dictionary: dictionary)
+                var choice = Encoded.full(fullDeflated ?? message.bytes, compressed: fullDeflated != nil)
+                if let base = bases[message.key] {
+                    let delta = FossilDelta.create(from: base, to: message.bytes)
+                    let deltaDeflated = try compressor.compress(delta, dictionary: deltaDictionary)
+                    if (deltaDeflated ?? delta).count < (fullDeflated ?? message.bytes).count {
+                        choice = .delta(deltaDeflated ?? delta, compressed: deltaDeflated != nil)
+                    }
+                }
+                encoded.append(choice)
+                bases[message.key] = message.bytes
+            }
+        }
+        timing.deltaDecode = try perMessage {
+            var bases: [String: [UInt8]] = [:]
+            for (message, item) in zip(test, encoded) {
+                let value: [UInt8]
+                switch item {
+                case .full(let bytes, let isCompressed):
+                    value = isCompressed ? try decompressor.decompress(bytes, dictionary: dictionary, maxOutput: 1 << 16) : bytes
+                case .delta(let bytes, let isCompressed):
+                    let delta = isCompressed ? try decompressor.decompress(bytes, dictionary: deltaDictionary, maxOutput: 1 << 16) : bytes
+                    guard let base = bases[message.key] else { throw BenchFailure("delta without a base") }
+                    value = try FossilDelta.apply(delta, to: base, maxOutput: 1 << 16)
+                }
+                guard value == message.bytes else { throw BenchFailure("delta round trip failed") }
+                bases[message.key] = value
+            }
+        }
+
+        timing.streamEncode = try perMessage {
+            let stream = try StreamingCompressor(configuration: configuration)
+            for message in test { _ = try stream.compress(message.bytes) }
+        }
+        return timing
+    }
+
+    /// Microseconds per message of `body` (which processes every measured message once).
+    private func perMessage(_ body: () throws -> Void) throws -> Double {
+        let clock = ContinuousClock()
+        var rounds = 0
+        let start = clock.now
+        var elapsed = Duration.zero
+        repeat {
+            try body()
+            rounds += 1
+            elapsed = start.duration(to: clock.now)
+        } while Self.seconds(elapsed) < minimumSeconds
+        return Self.seconds(elapsed) * 1_000_000 / Double(rounds * max(test.count, 1))
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
