@@ -16,7 +16,7 @@ struct CompressionBench: ParsableCommand {
 
     @Option(help: "Messages generated per dataset (the first 20% train the dictionaries).") var count = 20_000
     @Option(help: "Dataset seed.") var seed: UInt64 = DatasetGenerator.defaultSeed
-    @Option(name: .customLong("dictionary-size"), help: "Largest trained dictionary in bytes.") var dictionarySize = 16 * 1_024
+    @Option(name: .customLong("dictionary-size"), help: "Largest trained dictionary in bytes.") var dictionarySize = 8 * 1_024
     @Option(help: "zlib level for every method.") var level = 9
     @Option(help: "Datasets to measure.") var dataset: [DatasetKind] = DatasetKind.allCases
     @Flag(help: "Print one JSON object.") var json = false
@@ -50,12 +50,12 @@ struct CompressionBench: ParsableCommand {
 
     func printTable(_ results: [CompressionMeasurement]) {
         print("Payload bytes on the wire (headers excluded: they are the same for every method), \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
-        print("count \(count), seed \(seed), first 20% trains the dictionaries (\(dictionarySize) bytes max), zlib level \(level), window 15, memLevel 8")
+        print("count \(count), seed \(seed), first 20% trains the dictionaries (\(dictionarySize) bytes max), zlib level \(level), window 15, memLevel 8 (64 KiB stream: window 13, memLevel 5)")
         for result in results {
             let b = result.bytes
             print("")
             print("\(result.kind.rawValue): \(result.measured) messages measured, \(String(format: "%.1f", result.averageMessageBytes)) bytes average, dictionary \(result.dictionaryBytes) B, delta dictionary \(result.deltaDictionaryBytes) B")
-            print("method".padding(30) + "bytes".padding(11) + "of raw".padding(9) + "B/msg".padding(8) + "state/connection")
+            print("method".padding(31) + "bytes".padding(11) + "of raw".padding(9) + "B/msg".padding(8) + "state/connection")
             let rows: [(String, Int, String)] = [
                 ("raw", b.raw, "0"),
                 ("deflate (per message)", b.deflate, "0 (\(result.perLoopStateBytes / 1_024) KiB per event loop)"),
@@ -65,9 +65,10 @@ struct CompressionBench: ParsableCommand {
                 ("  same, value dictionary", b.deltaDeflateValueDictionary, ""),
                 ("deflate against previous value", b.baseDeflate, "\(result.deltaBaseBytes) (last value per key)"),
                 ("streaming deflate (baseline)", b.streamDeflate, "\(result.streamStateBytes) (\(result.streamStateBytes / 1_024) KiB)"),
+                ("streaming deflate, 64 KiB", b.streamDeflateSmall, "\(result.smallStreamStateBytes) (\(result.smallStreamStateBytes / 1_024) KiB)"),
             ]
             for (name, bytes, state) in rows {
-                print(name.padding(30) + "\(bytes)".padding(11) + Self.percent(bytes, of: b.raw).padding(9)
+                print(name.padding(31) + "\(bytes)".padding(11) + Self.percent(bytes, of: b.raw).padding(9)
                       + String(format: "%.1f", Double(bytes) / Double(max(result.measured, 1))).padding(8) + state)
             }
             print("deflate + dictionary / deflate: \(Self.percent(b.deflateDictionary, of: b.deflate)) (target <= 60%)")
@@ -97,6 +98,7 @@ struct CompressionBench: ParsableCommand {
                 ("delta_deflate_value_dict", .number(Int64(b.deltaDeflateValueDictionary))),
                 ("base_deflate", .number(Int64(b.baseDeflate))),
                 ("stream_deflate", .number(Int64(b.streamDeflate))),
+                ("stream_deflate_64k", .number(Int64(b.streamDeflateSmall))),
                 ("deflate_dict_vs_deflate", ratio(b.deflateDictionary, b.deflate)),
                 ("delta_deflate_vs_stream", ratio(b.deltaDeflate, b.streamDeflate)),
                 ("delta_messages", .number(Int64(result.deltaMessages))),
@@ -112,6 +114,7 @@ struct CompressionBench: ParsableCommand {
                     ("raw", .number(0)), ("deflate", .number(0)), ("deflate_dict", .number(0)),
                     ("delta", .number(Int64(result.deltaBaseBytes))), ("delta_deflate", .number(Int64(result.deltaBaseBytes))),
                     ("stream_deflate", .number(Int64(result.streamStateBytes))),
+                    ("stream_deflate_64k", .number(Int64(result.smallStreamStateBytes))),
                 ])),
                 ("state_bytes_per_event_loop", .number(Int64(result.perLoopStateBytes))),
             ])))

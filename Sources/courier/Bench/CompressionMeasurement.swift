@@ -32,7 +32,13 @@ struct CompressionMeasurement {
         /// Deflate of the value with the key's previous value appended to the value dictionary (zlib as a delta coder).
         var baseDeflate = 0
         var streamDeflate = 0
+        /// Streaming deflate shrunk to the 64 KiB-per-connection budget (`smallStream`).
+        var streamDeflateSmall = 0
     }
+
+    /// The largest zlib parameters whose per-connection state (deflate + inflate) fits 64 KiB:
+    /// deflate 2^15 + 2^14 = 48 KiB, inflate 2^13 + 7 KiB = 15 KiB.
+    static let smallStream = DeflateConfiguration(level: 9, windowBits: 13, memLevel: 5)
 
     struct Timing {
         var deflateDictionaryEncode = 0.0
@@ -54,6 +60,7 @@ struct CompressionMeasurement {
     let deltaBaseBytes: Int
     let perLoopStateBytes: Int
     let streamStateBytes: Int
+    let smallStreamStateBytes: Int
     /// How many measured messages went as a delta in the delta + deflate path.
     let deltaMessages: Int
 
@@ -76,6 +83,8 @@ struct CompressionMeasurement {
         let decompressor = try MessageDecompressor(windowBits: options.configuration.windowBits)
         let stream = try StreamingCompressor(configuration: options.configuration)
         let streamReceiver = try StreamingDecompressor(windowBits: options.configuration.windowBits)
+        let smallStream = try StreamingCompressor(configuration: DeflateConfiguration(level: options.configuration.level, windowBits: Self.smallStream.windowBits, memLevel: Self.smallStream.memLevel))
+        let smallStreamReceiver = try StreamingDecompressor(windowBits: Self.smallStream.windowBits)
 
         var bytes = Bytes()
         var bases: [String: [UInt8]] = [:]
@@ -93,6 +102,9 @@ struct CompressionMeasurement {
             let streamed = try stream.compress(value)
             bytes.streamDeflate += streamed.count
             guard try streamReceiver.decompress(streamed, maxOutput: 1 << 20) == value else { throw BenchFailure("stream round trip failed") }
+            let smallStreamed = try smallStream.compress(value)
+            bytes.streamDeflateSmall += smallStreamed.count
+            guard try smallStreamReceiver.decompress(smallStreamed, maxOutput: 1 << 20) == value else { throw BenchFailure("small stream round trip failed") }
 
             if let base = bases[message.key] {
                 let delta = FossilDelta.create(from: base, to: value)
@@ -116,6 +128,7 @@ struct CompressionMeasurement {
         averageMessageBytes = test.isEmpty ? 0 : Double(bytes.raw) / Double(test.count)
         perLoopStateBytes = options.configuration.deflateStateBytes + options.configuration.inflateStateBytes
         streamStateBytes = stream.stateBytesPerConnection + streamReceiver.stateBytesPerConnection
+        smallStreamStateBytes = smallStream.stateBytesPerConnection + smallStreamReceiver.stateBytesPerConnection
         timing = try CompressionTiming(
             test: test, dictionary: dictionary, deltaDictionary: deltaDictionary, configuration: options.configuration,
             minimumSeconds: options.minimumTimingSeconds

@@ -11,7 +11,7 @@ struct DictTrainCommand: ParsableCommand {
 
     @Option(help: "A file with one message per line, or a folder with one message per file.") var input: String
     @Option(help: "The dictionary file to write.") var output: String
-    @Option(help: "Largest dictionary in bytes (at most 32768).") var size = 16 * 1_024
+    @Option(help: "Largest dictionary in bytes (at most 32768).") var size = 8 * 1_024
     @Option(help: "Dictionary id (agreed in the handshake).") var id: UInt32 = 1
     @Option(help: "Dictionary version.") var version: UInt32 = 1
     @Option(help: "Segment length in bytes (COVER's k).") var segment = 64
