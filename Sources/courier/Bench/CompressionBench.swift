@@ -75,6 +75,8 @@ struct CompressionBench: ParsableCommand {
             print("delta + deflate / streaming deflate: \(Self.percent(b.deltaDeflate, of: b.streamDeflate)) (target <= 50% on ticker and sensor); \(result.deltaMessages) messages went as deltas")
             print(String(format: "CPU per message: deflate+dictionary encode %.2f µs, decode %.2f µs; delta path encode %.2f µs, decode %.2f µs; streaming encode %.2f µs",
                          result.timing.deflateDictionaryEncode, result.timing.deflateDictionaryDecode, result.timing.deltaEncode, result.timing.deltaDecode, result.timing.streamEncode))
+            print("short inputs (first N bytes of each message), average bytes after deflate without / with the dictionary:")
+            print("  " + result.shortInputs.map { "\($0.size) -> \(String(format: "%.1f", $0.deflate)) / \(String(format: "%.1f", $0.deflateDictionary))" }.joined(separator: ", "))
             if let header = try? Self.headerBytes(key: "QXR") { print("header bytes per message besides the payload (v2 DeltaUpdate, 3-byte key, WebSocket frame): \(header)") }
         }
     }
@@ -110,6 +112,9 @@ struct CompressionBench: ParsableCommand {
                 ("dictionary_bytes", .number(Int64(result.dictionaryBytes))),
                 ("delta_dictionary_bytes", .number(Int64(result.deltaDictionaryBytes))),
                 ("header_bytes_per_message", .number(Int64((try? Self.headerBytes(key: key)) ?? 0))),
+                ("short_inputs", .array(result.shortInputs.map {
+                    .object([("size", .number(Int64($0.size))), ("deflate", decimal($0.deflate, 1)), ("deflate_dict", decimal($0.deflateDictionary, 1))])
+                })),
                 ("state_bytes_per_connection", .object([
                     ("raw", .number(0)), ("deflate", .number(0)), ("deflate_dict", .number(0)),
                     ("delta", .number(Int64(result.deltaBaseBytes))), ("delta_deflate", .number(Int64(result.deltaBaseBytes))),

@@ -63,6 +63,10 @@ struct CompressionMeasurement {
     let smallStreamStateBytes: Int
     /// How many measured messages went as a delta in the delta + deflate path.
     let deltaMessages: Int
+    /// What compression pays on short inputs: the average size of the first `size` bytes of
+    /// measured messages after deflate, without and with the dictionary (never more than `size`).
+    let shortInputs: [(size: Int, deflate: Double, deflateDictionary: Double)]
+    static let shortInputSizes = [8, 16, 24, 32, 48, 64, 96]
 
     init(kind: DatasetKind, options: Options) throws {
         let messages = kind.generate(count: options.count, seed: options.seed)
@@ -129,6 +133,19 @@ struct CompressionMeasurement {
         perLoopStateBytes = options.configuration.deflateStateBytes + options.configuration.inflateStateBytes
         streamStateBytes = stream.stateBytesPerConnection + streamReceiver.stateBytesPerConnection
         smallStreamStateBytes = smallStream.stateBytesPerConnection + smallStreamReceiver.stateBytesPerConnection
+        let sampled = test.prefix(2_000)
+        shortInputs = try Self.shortInputSizes.map { size in
+            let noSkip = try MessageCompressor(configuration: DeflateConfiguration(level: options.configuration.level, minimumInputSize: 0))
+            var plain = 0
+            var trained = 0
+            for message in sampled {
+                let prefix = Array(message.bytes.prefix(size))
+                plain += try noSkip.compress(prefix)?.count ?? prefix.count
+                trained += try noSkip.compress(prefix, dictionary: dictionary)?.count ?? prefix.count
+            }
+            let n = Double(max(sampled.count, 1))
+            return (size, Double(plain) / n, Double(trained) / n)
+        }
         timing = try CompressionTiming(
             test: test, dictionary: dictionary, deltaDictionary: deltaDictionary, configuration: options.configuration,
             minimumSeconds: options.minimumTimingSeconds
