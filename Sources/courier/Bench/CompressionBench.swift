@@ -18,6 +18,10 @@ struct CompressionBench: ParsableCommand {
     @Option(help: "Dataset seed.") var seed: UInt64 = DatasetGenerator.defaultSeed
     @Option(name: .customLong("dictionary-size"), help: "Largest trained dictionary in bytes.") var dictionarySize = 8 * 1_024
     @Option(help: "zlib level for every method.") var level = 9
+    @Option(help: "Segment length of the value dictionary (COVER's k).") var segment = DictionaryTrainer().segmentSize
+    @Option(help: "d-mer length of the value dictionary (COVER's d).") var dmer = DictionaryTrainer().dmerSize
+    @Option(name: .customLong("delta-segment"), help: "Segment length of the delta dictionary.") var deltaSegment = DictionaryTrainer().segmentSize
+    @Option(name: .customLong("delta-dmer"), help: "d-mer length of the delta dictionary.") var deltaDmer = DictionaryTrainer().dmerSize
     @Option(help: "Datasets to measure.") var dataset: [DatasetKind] = DatasetKind.allCases
     @Flag(help: "Print one JSON object.") var json = false
 
@@ -27,7 +31,9 @@ struct CompressionBench: ParsableCommand {
     }
 
     func run() throws {
-        let options = CompressionMeasurement.Options(count: count, seed: seed, dictionarySize: dictionarySize, configuration: DeflateConfiguration(level: level))
+        var options = CompressionMeasurement.Options(count: count, seed: seed, dictionarySize: dictionarySize, configuration: DeflateConfiguration(level: level))
+        options.trainer = DictionaryTrainer(segmentSize: segment, dmerSize: dmer)
+        options.deltaTrainer = DictionaryTrainer(segmentSize: deltaSegment, dmerSize: deltaDmer)
         var results: [CompressionMeasurement] = []
         for kind in dataset { results.append(try CompressionMeasurement(kind: kind, options: options)) }
         json ? printJSON(results) : printTable(results)

@@ -14,8 +14,11 @@ struct CompressionMeasurement {
         var seed: UInt64
         var dictionarySize: Int
         var trainingFraction = 0.2
+        /// COVER parameters of the value dictionary and of the delta dictionary.
+        var trainer = DictionaryTrainer()
+        var deltaTrainer = DictionaryTrainer()
         var configuration = DeflateConfiguration()
-        var minimumTimingSeconds = 0.2
+        var minimumTimingSeconds = 0.5
     }
 
     /// Payload bytes on the wire for the measured messages, per method.
@@ -77,9 +80,12 @@ struct CompressionMeasurement {
         self.trained = training.count
         self.measured = test.count
 
-        let trainer = DictionaryTrainer(dictionarySize: options.dictionarySize)
+        var trainer = options.trainer
+        trainer.dictionarySize = options.dictionarySize
+        var deltaTrainer = options.deltaTrainer
+        deltaTrainer.dictionarySize = options.dictionarySize
         let dictionary = try trainer.train(samples: training.map(\.bytes), id: 1, version: 1)
-        let deltaDictionary = try trainer.train(samples: Self.consecutiveDeltas(training), id: 2, version: 1)
+        let deltaDictionary = try deltaTrainer.train(samples: Self.consecutiveDeltas(training), id: 2, version: 1)
         dictionaryBytes = dictionary.bytes.count
         deltaDictionaryBytes = deltaDictionary.bytes.count
 

@@ -11,11 +11,11 @@ struct DictTrainCommand: ParsableCommand {
 
     @Option(help: "A file with one message per line, or a folder with one message per file.") var input: String
     @Option(help: "The dictionary file to write.") var output: String
-    @Option(help: "Largest dictionary in bytes (at most 32768).") var size = 8 * 1_024
+    @Option(help: "Largest dictionary in bytes (at most 32768).") var size = DictionaryTrainer().dictionarySize
     @Option(help: "Dictionary id (agreed in the handshake).") var id: UInt32 = 1
     @Option(help: "Dictionary version.") var version: UInt32 = 1
-    @Option(help: "Segment length in bytes (COVER's k).") var segment = 64
-    @Option(help: "d-mer length in bytes, 4 to 8 (COVER's d).") var dmer = 6
+    @Option(help: "Segment length in bytes (COVER's k).") var segment = DictionaryTrainer().segmentSize
+    @Option(help: "d-mer length in bytes, 4 to 8 (COVER's d).") var dmer = DictionaryTrainer().dmerSize
 
     func validate() throws {
         guard (1...CompressionDictionary.maximumSize).contains(size) else { throw ValidationError("--size must be in 1...\(CompressionDictionary.maximumSize)") }
