@@ -11,7 +11,7 @@ import NIOCore
 struct CompressionBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compression",
-        abstract: "Payload bytes and CPU per message: raw, deflate, deflate with a trained dictionary, Fossil delta, delta + deflate, streaming deflate."
+        abstract: "Payload bytes and CPU per message: raw, deflate, deflate with a trained dictionary, Fossil delta, delta + deflate, JSON field delta, streaming deflate."
     )
 
     @Option(help: "Messages generated per dataset (the first 20% train the dictionaries).") var count = 20_000
@@ -69,6 +69,7 @@ struct CompressionBench: ParsableCommand {
                 ("Fossil delta", b.delta, "\(result.deltaBaseBytes) (last value per key)"),
                 ("delta + deflate", b.deltaDeflate, "\(result.deltaBaseBytes) (last value per key)"),
                 ("  same, value dictionary", b.deltaDeflateValueDictionary, ""),
+                ("JSON field delta", b.fieldDelta, "\(result.deltaBaseBytes) (last value per key)"),
                 ("deflate against previous value", b.baseDeflate, "\(result.deltaBaseBytes) (last value per key)"),
                 ("streaming deflate (baseline)", b.streamDeflate, "\(result.streamStateBytes) (\(result.streamStateBytes / 1_024) KiB)"),
                 ("streaming deflate, 64 KiB", b.streamDeflateSmall, "\(result.smallStreamStateBytes) (\(result.smallStreamStateBytes / 1_024) KiB)"),
@@ -79,8 +80,11 @@ struct CompressionBench: ParsableCommand {
             }
             print("deflate + dictionary / deflate: \(Self.percent(b.deflateDictionary, of: b.deflate)) (target <= 60%)")
             print("delta + deflate / streaming deflate: \(Self.percent(b.deltaDeflate, of: b.streamDeflate)) (target <= 50% on ticker and sensor); \(result.deltaMessages) messages went as deltas")
-            print(String(format: "CPU per message: deflate+dictionary encode %.2f µs, decode %.2f µs; delta path encode %.2f µs, decode %.2f µs; streaming encode %.2f µs",
-                         result.timing.deflateDictionaryEncode, result.timing.deflateDictionaryDecode, result.timing.deltaEncode, result.timing.deltaDecode, result.timing.streamEncode))
+            print("JSON field delta / streaming deflate: \(Self.percent(b.fieldDelta, of: b.streamDeflate)); \(result.fieldDeltaMessages) messages went as field deltas")
+            let t = result.timing
+            print(String(format: "CPU per message (fastest round): deflate+dictionary encode %.2f µs, decode %.2f µs; Fossil delta + deflate encode %.2f µs, decode %.2f µs;",
+                         t.deflateDictionaryEncode, t.deflateDictionaryDecode, t.deltaEncode, t.deltaDecode))
+            print(String(format: "  JSON field delta encode %.2f µs, decode %.2f µs; streaming deflate encode %.2f µs", t.fieldDeltaEncode, t.fieldDeltaDecode, t.streamEncode))
             print("short inputs (first N bytes of each message), average bytes after deflate without / with the dictionary:")
             print("  " + result.shortInputs.map { "\($0.size) -> \(String(format: "%.1f", $0.deflate)) / \(String(format: "%.1f", $0.deflateDictionary))" }.joined(separator: ", "))
             if let header = try? Self.headerBytes(key: "QXR") { print("header bytes per message besides the payload (v2 DeltaUpdate, 3-byte key, WebSocket frame): \(header)") }
@@ -105,15 +109,20 @@ struct CompressionBench: ParsableCommand {
                 ("delta_deflate", .number(Int64(b.deltaDeflate))),
                 ("delta_deflate_value_dict", .number(Int64(b.deltaDeflateValueDictionary))),
                 ("base_deflate", .number(Int64(b.baseDeflate))),
+                ("field_delta", .number(Int64(b.fieldDelta))),
                 ("stream_deflate", .number(Int64(b.streamDeflate))),
                 ("stream_deflate_64k", .number(Int64(b.streamDeflateSmall))),
                 ("deflate_dict_vs_deflate", ratio(b.deflateDictionary, b.deflate)),
                 ("delta_deflate_vs_stream", ratio(b.deltaDeflate, b.streamDeflate)),
+                ("field_delta_vs_stream", ratio(b.fieldDelta, b.streamDeflate)),
                 ("delta_messages", .number(Int64(result.deltaMessages))),
+                ("field_delta_messages", .number(Int64(result.fieldDeltaMessages))),
                 ("encode_us", decimal(result.timing.deflateDictionaryEncode)),
                 ("decode_us", decimal(result.timing.deflateDictionaryDecode)),
                 ("delta_encode_us", decimal(result.timing.deltaEncode)),
                 ("delta_decode_us", decimal(result.timing.deltaDecode)),
+                ("field_delta_encode_us", decimal(result.timing.fieldDeltaEncode)),
+                ("field_delta_decode_us", decimal(result.timing.fieldDeltaDecode)),
                 ("stream_encode_us", decimal(result.timing.streamEncode)),
                 ("dictionary_bytes", .number(Int64(result.dictionaryBytes))),
                 ("delta_dictionary_bytes", .number(Int64(result.deltaDictionaryBytes))),
@@ -124,6 +133,7 @@ struct CompressionBench: ParsableCommand {
                 ("state_bytes_per_connection", .object([
                     ("raw", .number(0)), ("deflate", .number(0)), ("deflate_dict", .number(0)),
                     ("delta", .number(Int64(result.deltaBaseBytes))), ("delta_deflate", .number(Int64(result.deltaBaseBytes))),
+                    ("field_delta", .number(Int64(result.deltaBaseBytes))),
                     ("stream_deflate", .number(Int64(result.streamStateBytes))),
                     ("stream_deflate_64k", .number(Int64(result.smallStreamStateBytes))),
                 ])),

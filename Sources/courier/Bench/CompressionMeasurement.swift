@@ -35,6 +35,8 @@ struct CompressionMeasurement {
         /// Deflate of the value with the key's previous value appended to the value dictionary (zlib as a delta coder).
         var baseDeflate = 0
         var streamDeflate = 0
+        /// JSON field delta against the previous value of the key (`fieldDeltaChoice`), else the value deflated with the dictionary.
+        var fieldDelta = 0
         /// Streaming deflate shrunk to the 64 KiB-per-connection budget (`smallStream`).
         var streamDeflateSmall = 0
     }
@@ -49,6 +51,8 @@ struct CompressionMeasurement {
         var deltaEncode = 0.0
         var deltaDecode = 0.0
         var streamEncode = 0.0
+        var fieldDeltaEncode = 0.0
+        var fieldDeltaDecode = 0.0
     }
 
     let kind: DatasetKind
@@ -66,6 +70,8 @@ struct CompressionMeasurement {
     let smallStreamStateBytes: Int
     /// How many measured messages went as a delta in the delta + deflate path.
     let deltaMessages: Int
+    /// How many measured messages went as a field delta.
+    let fieldDeltaMessages: Int
     /// What compression pays on short inputs: the average size of the first `size` bytes of
     /// measured messages after deflate, without and with the dictionary (never more than `size`).
     let shortInputs: [(size: Int, deflate: Double, deflateDictionary: Double)]
@@ -99,6 +105,7 @@ struct CompressionMeasurement {
         var bytes = Bytes()
         var bases: [String: [UInt8]] = [:]
         var deltaMessages = 0
+        var fieldDeltaMessages = 0
         for message in test {
             let value = message.bytes
             bytes.raw += value.count
@@ -116,6 +123,13 @@ struct CompressionMeasurement {
             bytes.streamDeflateSmall += smallStreamed.count
             guard try smallStreamReceiver.decompress(smallStreamed, maxOutput: 1 << 20) == value else { throw BenchFailure("small stream round trip failed") }
 
+            switch try Self.fieldDeltaChoice(value, base: bases[message.key], dictionary: dictionary, compressor: compressor) {
+            case .fieldDelta(let delta):
+                bytes.fieldDelta += delta.count
+                fieldDeltaMessages += 1
+            case .full(let payload, _):
+                bytes.fieldDelta += payload.count
+            }
             if let base = bases[message.key] {
                 let delta = FossilDelta.create(from: base, to: value)
                 bytes.delta += min(delta.count, value.count)
@@ -134,6 +148,7 @@ struct CompressionMeasurement {
         }
         self.bytes = bytes
         self.deltaMessages = deltaMessages
+        self.fieldDeltaMessages = fieldDeltaMessages
         deltaBaseBytes = bases.values.reduce(0) { $0 + $1.count }
         averageMessageBytes = test.isEmpty ? 0 : Double(bytes.raw) / Double(test.count)
         perLoopStateBytes = options.configuration.deflateStateBytes + options.configuration.inflateStateBytes
@@ -156,6 +171,24 @@ struct CompressionMeasurement {
             test: test, dictionary: dictionary, deltaDictionary: deltaDictionary, configuration: options.configuration,
             minimumSeconds: options.minimumTimingSeconds
         ).run()
+    }
+
+    enum FieldDeltaChoice {
+        case fieldDelta([UInt8])
+        case full([UInt8], compressed: Bool)
+    }
+
+    /// The JSON field delta path as a sender runs it: the field delta against the key's
+    /// previous value when there is one and it is at most a quarter of the value (then
+    /// it always beats deflate, so deflate is not tried); otherwise the smaller of the
+    /// field delta and the value deflated with the dictionary.
+    static func fieldDeltaChoice(_ value: [UInt8], base: [UInt8]?, dictionary: CompressionDictionary, compressor: MessageCompressor) throws -> FieldDeltaChoice {
+        let delta = base.flatMap { JSONFieldDelta.create(from: $0, to: value) }
+        if let delta, delta.count * 4 <= value.count { return .fieldDelta(delta) }
+        let deflated = try compressor.compress(value, dictionary: dictionary)
+        let full = deflated ?? value
+        if let delta, delta.count < full.count { return .fieldDelta(delta) }
+        return .full(full, compressed: deflated != nil)
     }
 
     /// Fossil deltas between consecutive values of each key: what the delta dictionary is trained on.

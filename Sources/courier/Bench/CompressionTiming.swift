@@ -72,6 +72,32 @@ struct CompressionTiming {
             }
         }
 
+        // The JSON field delta path.
+        var choices: [CompressionMeasurement.FieldDeltaChoice] = []
+        timing.fieldDeltaEncode = try perMessage {
+            choices.removeAll(keepingCapacity: true)
+            var bases: [String: [UInt8]] = [:]
+            for message in test {
+                choices.append(try CompressionMeasurement.fieldDeltaChoice(message.bytes, base: bases[message.key], dictionary: dictionary, compressor: compressor))
+                bases[message.key] = message.bytes
+            }
+        }
+        timing.fieldDeltaDecode = try perMessage {
+            var bases: [String: [UInt8]] = [:]
+            for (message, choice) in zip(test, choices) {
+                let value: [UInt8]
+                switch choice {
+                case .full(let bytes, let isCompressed):
+                    value = isCompressed ? try decompressor.decompress(bytes, dictionary: dictionary, maxOutput: 1 << 16) : bytes
+                case .fieldDelta(let delta):
+                    guard let base = bases[message.key] else { throw BenchFailure("field delta without a base") }
+                    value = try JSONFieldDelta.apply(delta, to: base, maxOutput: 1 << 16)
+                }
+                guard value == message.bytes else { throw BenchFailure("field delta round trip failed") }
+                bases[message.key] = value
+            }
+        }
+
         timing.streamEncode = try perMessage {
             let stream = try StreamingCompressor(configuration: configuration)
             for message in test { _ = try stream.compress(message.bytes) }
