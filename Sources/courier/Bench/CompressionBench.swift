@@ -18,11 +18,13 @@ struct CompressionBench: ParsableCommand {
     @Option(help: "Dataset seed.") var seed: UInt64 = DatasetGenerator.defaultSeed
     @Option(name: .customLong("dictionary-size"), help: "Largest trained dictionary in bytes.") var dictionarySize = 8 * 1_024
     @Option(help: "zlib level for every method.") var level = 9
+    @Option(name: .customLong("mem-level"), help: "zlib memLevel of the per-message compressor (its hash table is cleared for every message).") var memLevel = DeflateConfiguration().memLevel
     @Option(help: "Segment length of the value dictionary (COVER's k).") var segment = DictionaryTrainer().segmentSize
     @Option(help: "d-mer length of the value dictionary (COVER's d).") var dmer = DictionaryTrainer().dmerSize
     @Option(name: .customLong("delta-segment"), help: "Segment length of the delta dictionary.") var deltaSegment = DictionaryTrainer().segmentSize
     @Option(name: .customLong("delta-dmer"), help: "d-mer length of the delta dictionary.") var deltaDmer = DictionaryTrainer().dmerSize
     @Option(help: "Datasets to measure.") var dataset: [DatasetKind] = DatasetKind.allCases
+    @Flag(help: "Instead: bytes and encode CPU of deflate by dictionary size (0 to 32 KiB), timed round-robin in one process.") var sweep = false
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
@@ -31,12 +33,41 @@ struct CompressionBench: ParsableCommand {
     }
 
     func run() throws {
-        var options = CompressionMeasurement.Options(count: count, seed: seed, dictionarySize: dictionarySize, configuration: DeflateConfiguration(level: level))
+        if sweep { return try runSweep() }
+        var options = CompressionMeasurement.Options(count: count, seed: seed, dictionarySize: dictionarySize, configuration: DeflateConfiguration(level: level, memLevel: memLevel))
         options.trainer = DictionaryTrainer(segmentSize: segment, dmerSize: dmer)
         options.deltaTrainer = DictionaryTrainer(segmentSize: deltaSegment, dmerSize: deltaDmer)
         var results: [CompressionMeasurement] = []
         for kind in dataset { results.append(try CompressionMeasurement(kind: kind, options: options)) }
         json ? printJSON(results) : printTable(results)
+    }
+
+    func runSweep() throws {
+        var sweeps: [DictionarySweep] = []
+        for kind in dataset { sweeps.append(try DictionarySweep(kind: kind, count: count, seed: seed, configuration: DeflateConfiguration(level: level, memLevel: memLevel))) }
+        if json {
+            let object = JSONValue.object([
+                ("scenario", .string("compression_dictionary_sweep")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
+                ("datasets", .object(sweeps.map { sweep in
+                    (sweep.kind.rawValue, .array(sweep.rows.map {
+                        .object([("dictionary_size", .number(Int64($0.size))), ("bytes", .number(Int64($0.bytes))),
+                                 ("encode_us", .decimal(String(format: "%.2f", $0.encodeMicroseconds)))])
+                    }))
+                })),
+            ])
+            print(object.pretty)
+            return
+        }
+        print("Per-message deflate by dictionary size (up to 4,000 measured messages each), \(BuildInfo.mode) build, \(BuildInfo.cores) cores, level \(level), memLevel \(memLevel)")
+        for sweep in sweeps {
+            print("")
+            print(sweep.kind.rawValue + ": " + "dictionary".padding(12) + "bytes".padding(10) + "vs none".padding(9) + "encode µs")
+            let none = sweep.rows.first?.bytes ?? 1
+            for row in sweep.rows {
+                print(String(repeating: " ", count: sweep.kind.rawValue.count + 2) + "\(row.size)".padding(12) + "\(row.bytes)".padding(10)
+                      + Self.percent(row.bytes, of: none).padding(9) + String(format: "%.2f", row.encodeMicroseconds))
+            }
+        }
     }
 
     /// Bytes each message costs besides its payload, the same for every method: a v2
@@ -56,7 +87,7 @@ struct CompressionBench: ParsableCommand {
 
     func printTable(_ results: [CompressionMeasurement]) {
         print("Payload bytes on the wire (headers excluded: they are the same for every method), \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
-        print("count \(count), seed \(seed), first 20% trains the dictionaries (\(dictionarySize) bytes max), zlib level \(level), window 15, memLevel 8 (64 KiB stream: window 13, memLevel 5)")
+        print("count \(count), seed \(seed), first 20% trains the dictionaries (\(dictionarySize) bytes max), zlib level \(level), window 15, memLevel \(memLevel) (streaming baseline: memLevel 8; 64 KiB stream: window 13, memLevel 5)")
         for result in results {
             let b = result.bytes
             print("")
