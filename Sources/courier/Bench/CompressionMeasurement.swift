@@ -213,8 +213,3 @@ struct CompressionMeasurement {
         }
     }
 }
-
-struct BenchFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
