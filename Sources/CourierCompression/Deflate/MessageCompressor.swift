@@ -12,10 +12,10 @@ import NIOCore
 /// (`deflateReset`, then `deflateSetDictionary`). Because no state survives from one
 /// message to the next, the compressor belongs to the **event loop (or thread)**, not to
 /// the connection: a server with 10,000 connections on 2 event loops holds 2 deflate
-/// streams (`DeflateConfiguration.deflateStateBytes` each, 256 KiB with the defaults),
+/// streams (`DeflateConfiguration.deflateStateBytes` each, 136 KiB with the defaults),
 /// and compression adds 0 bytes to each connection. Compare `StreamingCompressor`
 /// (context takeover, what browsers' permessage-deflate does): one stream per
-/// connection, about 256 KiB + 39 KiB each with the same parameters.
+/// connection, about 256 KiB + 39 KiB each with zlib's default parameters.
 ///
 /// Not thread-safe: keep one per event loop and use it only there.
 public final class MessageCompressor {

@@ -97,7 +97,7 @@ struct CompressionMeasurement {
 
         let compressor = try MessageCompressor(configuration: options.configuration)
         let decompressor = try MessageDecompressor(windowBits: options.configuration.windowBits)
-        let stream = try StreamingCompressor(configuration: DeflateConfiguration(level: options.configuration.level, windowBits: options.configuration.windowBits))
+        let stream = try StreamingCompressor(configuration: DeflateConfiguration(level: options.configuration.level, windowBits: options.configuration.windowBits, memLevel: 8))
         let streamReceiver = try StreamingDecompressor(windowBits: options.configuration.windowBits)
         let smallStream = try StreamingCompressor(configuration: DeflateConfiguration(level: options.configuration.level, windowBits: Self.smallStream.windowBits, memLevel: Self.smallStream.memLevel))
         let smallStreamReceiver = try StreamingDecompressor(windowBits: Self.smallStream.windowBits)

@@ -99,7 +99,7 @@ struct CompressionTiming {
         }
 
         timing.streamEncode = try perMessage {
-            let stream = try StreamingCompressor(configuration: DeflateConfiguration(level: configuration.level, windowBits: configuration.windowBits))
+            let stream = try StreamingCompressor(configuration: DeflateConfiguration(level: configuration.level, windowBits: configuration.windowBits, memLevel: 8))
             for message in test { _ = try stream.compress(message.bytes) }
         }
         return timing
