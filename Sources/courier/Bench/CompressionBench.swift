@@ -113,7 +113,7 @@ struct CompressionBench: ParsableCommand {
             print("delta + deflate / streaming deflate: \(Self.percent(b.deltaDeflate, of: b.streamDeflate)) (target <= 50% on ticker and sensor); \(result.deltaMessages) messages went as deltas")
             print("JSON field delta / streaming deflate: \(Self.percent(b.fieldDelta, of: b.streamDeflate)); \(result.fieldDeltaMessages) messages went as field deltas")
             let t = result.timing
-            print(String(format: "CPU per message (fastest round): deflate+dictionary encode %.2f µs, decode %.2f µs; Fossil delta + deflate encode %.2f µs, decode %.2f µs;",
+            print(String(format: "CPU per message (fastest time of each 200-message lap): deflate+dictionary encode %.2f µs, decode %.2f µs; Fossil delta + deflate encode %.2f µs, decode %.2f µs;",
                          t.deflateDictionaryEncode, t.deflateDictionaryDecode, t.deltaEncode, t.deltaDecode))
             print(String(format: "  JSON field delta encode %.2f µs, decode %.2f µs; streaming deflate encode %.2f µs", t.fieldDeltaEncode, t.fieldDeltaDecode, t.streamEncode))
             print("short inputs (first N bytes of each message), average bytes after deflate without / with the dictionary:")

@@ -2,7 +2,7 @@ import CourierCompression
 import CourierDatasets
 
 /// CPU time per message of the encode and decode paths, measured by running the whole
-/// measured slice repeatedly (single thread) and keeping the fastest round.
+/// measured slice repeatedly (single thread) and keeping the fastest time of each lap.
 struct CompressionTiming {
     let test: [DatasetMessage]
     let dictionary: CompressionDictionary
@@ -18,19 +18,21 @@ struct CompressionTiming {
 
         // Deflate with the dictionary, into a reused buffer (no allocation per message).
         var compressed: [[UInt8]?] = []
-        timing.deflateDictionaryEncode = try perMessage {
+        timing.deflateDictionaryEncode = try perMessage { laps in
             for message in test {
                 _ = try message.bytes.withUnsafeBytes { input in
                     try scratch.withUnsafeMutableBytes { try compressor.compress(input, dictionary: dictionary, into: $0) }
                 }
+                laps.tick()
             }
         }
         for message in test { compressed.append(try compressor.compress(message.bytes, dictionary: dictionary)) }
-        timing.deflateDictionaryDecode = try perMessage {
+        timing.deflateDictionaryDecode = try perMessage { laps in
             for case let payload? in compressed {
                 _ = try payload.withUnsafeBytes { input in
                     try scratch.withUnsafeMutableBytes { try decompressor.decompress(input, dictionary: dictionary, into: $0) }
                 }
+                laps.tick()
             }
         }
 
@@ -38,7 +40,7 @@ struct CompressionTiming {
         // deflate it and the full value, keep the smaller.
         enum Encoded { case full([UInt8], compressed: Bool), delta([UInt8], compressed: Bool) }
         var encoded: [Encoded] = []
-        timing.deltaEncode = try perMessage {
+        timing.deltaEncode = try perMessage { laps in
             encoded.removeAll(keepingCapacity: true)
             var bases: [String: [UInt8]] = [:]
             for message in test {
@@ -53,9 +55,10 @@ struct CompressionTiming {
                 }
                 encoded.append(choice)
                 bases[message.key] = message.bytes
+                laps.tick()
             }
         }
-        timing.deltaDecode = try perMessage {
+        timing.deltaDecode = try perMessage { laps in
             var bases: [String: [UInt8]] = [:]
             for (message, item) in zip(test, encoded) {
                 let value: [UInt8]
@@ -69,20 +72,22 @@ struct CompressionTiming {
                 }
                 guard value == message.bytes else { throw BenchFailure("delta round trip failed") }
                 bases[message.key] = value
+                laps.tick()
             }
         }
 
         // The JSON field delta path.
         var choices: [CompressionMeasurement.FieldDeltaChoice] = []
-        timing.fieldDeltaEncode = try perMessage {
+        timing.fieldDeltaEncode = try perMessage { laps in
             choices.removeAll(keepingCapacity: true)
             var bases: [String: [UInt8]] = [:]
             for message in test {
                 choices.append(try CompressionMeasurement.fieldDeltaChoice(message.bytes, base: bases[message.key], dictionary: dictionary, compressor: compressor))
                 bases[message.key] = message.bytes
+                laps.tick()
             }
         }
-        timing.fieldDeltaDecode = try perMessage {
+        timing.fieldDeltaDecode = try perMessage { laps in
             var bases: [String: [UInt8]] = [:]
             for (message, choice) in zip(test, choices) {
                 let value: [UInt8]
@@ -95,31 +100,36 @@ struct CompressionTiming {
                 }
                 guard value == message.bytes else { throw BenchFailure("field delta round trip failed") }
                 bases[message.key] = value
+                laps.tick()
             }
         }
 
-        timing.streamEncode = try perMessage {
+        timing.streamEncode = try perMessage { laps in
             let stream = try StreamingCompressor(configuration: DeflateConfiguration(level: configuration.level, windowBits: configuration.windowBits, memLevel: 8))
-            for message in test { _ = try stream.compress(message.bytes) }
+            for message in test {
+                _ = try stream.compress(message.bytes)
+                laps.tick()
+            }
         }
         return timing
     }
 
-    /// Microseconds per message of `body` (which processes every measured message once):
-    /// the fastest of the rounds run in `minimumSeconds` (at least 3), so that time the
-    /// shared cores spent on other work does not count.
-    private func perMessage(_ body: () throws -> Void) throws -> Double {
+    /// Microseconds per message of `body` (which processes every measured message once and
+    /// calls `laps.tick()` after each): rounds are cut into laps of 200 messages and the
+    /// fastest time of each lap over all rounds (at least 5, for at least `minimumSeconds`)
+    /// is kept, so that time the shared cores spent on other work does not count.
+    private func perMessage(_ body: (LapTimer) throws -> Void) throws -> Double {
         let clock = ContinuousClock()
+        let laps = LapTimer(messagesPerLap: 200)
         var rounds = 0
-        var fastest = Double.infinity
         let start = clock.now
         repeat {
-            let roundStart = clock.now
-            try body()
-            fastest = min(fastest, Self.seconds(roundStart.duration(to: clock.now)))
+            laps.beginRound()
+            try body(laps)
+            laps.endRound()
             rounds += 1
-        } while rounds < 3 || Self.seconds(start.duration(to: clock.now)) < minimumSeconds
-        return fastest * 1_000_000 / Double(max(test.count, 1))
+        } while rounds < 5 || Self.seconds(start.duration(to: clock.now)) < minimumSeconds
+        return laps.fastestTotal * 1_000_000 / Double(max(test.count, 1))
     }
 
     static func seconds(_ duration: Duration) -> Double {
