@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "CourierServer", targets: ["CourierServer"]),
         .library(name: "CourierInspect", targets: ["CourierInspect"]),
         .library(name: "CourierClient", targets: ["CourierClient"]),
+        .library(name: "CourierDatasets", targets: ["CourierDatasets"]),
         .executable(name: "courier", targets: ["courier"]),
         // Preloaded into the server by `courier bench` (LD_PRELOAD) to count its mallocs;
         // nothing links it. `swift build -c release --product CourierMallocCounter`.
@@ -51,6 +52,16 @@ let package = Package(
         .target(
             name: "CourierCompression",
             dependencies: ["CZlib", .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
+        // Deterministic message streams (ticker, sensor, document) for benchmarks and dictionary training.
+        .target(
+            name: "CourierDatasets",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CourierCompressionTests",
+            dependencies: ["CourierCompression", "CourierDatasets", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         // Layer 3: protocol state machines as value types with an injected clock.
@@ -116,6 +127,8 @@ let package = Package(
                 "CourierServer",
                 "CourierSession",
                 "CourierClient",
+                "CourierCompression",
+                "CourierDatasets",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
