@@ -1,3 +1,4 @@
+import Foundation
 extension ServerSettings {
     /// What `--print-config` writes in place of a secret.
     public static let redacted = "<redacted>"
@@ -33,21 +34,11 @@ extension ServerSettings {
         return parts.joined(separator: ":")
     }
 
+    /// `text` as a JSON string literal (Foundation's escaping, slashes left as they are).
     static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        guard let data = try? encoder.encode(text), let literal = String(data: data, encoding: .utf8) else { return "\"\"" }
+        return literal
     }
 }
