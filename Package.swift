@@ -90,6 +90,7 @@ let package = Package(
             name: "CourierServer",
             dependencies: [
                 "CourierWire",
+                "CourierCompression",
                 "CourierSession",
                 "CourierAuth",
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -153,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "CourierServerTests",
             dependencies: [
-                "CourierServer", "CourierClient", "CourierAuth", "CourierWire", "CourierSession",
+                "CourierServer", "CourierClient", "CourierAuth", "CourierWire", "CourierSession", "CourierCompression",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -192,6 +193,7 @@ let package = Package(
         .target(
             name: "CourierClient",
             dependencies: [
+                "CourierCompression",
                 "CourierWire",
                 "CourierSession",
                 "CourierAuth",

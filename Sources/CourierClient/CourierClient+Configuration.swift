@@ -64,6 +64,9 @@ extension CourierClient {
         /// `wss://` when set (the server's certificate is verified; see `TLS`); nil:
         /// plain `ws://`.
         public var tls: TLS?
+        /// Compression and deltas offered to the server (§20); nil: none (every payload
+        /// plain, every DeltaUpdate a full value).
+        public var compression: Compression?
 
         public init(
             host: String,
@@ -102,6 +105,7 @@ extension CourierClient {
             self.flowControl = flowControl
             self.localAddress = nil
             self.tls = tls
+            self.compression = Compression()
         }
 
         /// Room above `maxMessageBytes` for batching and framing in one WebSocket frame.

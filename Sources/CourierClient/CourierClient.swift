@@ -26,7 +26,7 @@ public final class CourierClient: Sendable {
     public let messages: Messages
     /// Connection changes. Unbounded (events are few); ends after `.closed`.
     public let events: AsyncStream<ConnectionEvent>
-    private let core: NIOLoopBoundBox<ClientCore>
+    let core: NIOLoopBoundBox<ClientCore>
 
     /// - Parameters:
     ///   - eventLoopGroup: where to run; defaults to NIO's shared singleton group.
@@ -175,7 +175,7 @@ public final class CourierClient: Sendable {
         }
     }
 
-    private func onLoop<Result: Sendable>(
+    func onLoop<Result: Sendable>(
         _ body: @escaping @Sendable (ClientCore) -> EventLoopFuture<Result>
     ) async throws(CourierClientError) -> Result {
         let core = self.core

@@ -7,8 +7,9 @@ public struct IncomingMessage: Hashable, Sendable {
     /// The DeltaUpdate fields (§7.10).
     public struct Delta: Hashable, Sendable {
         public var key: String
-        /// The sequence of the base value (when `flags` has `.delta`); 0 for a full value.
-        public var baseSequence: UInt32
+        /// The version of the value (the server numbers each key's values, §20.3); 0:
+        /// unversioned. The client has already applied any delta: `payload` is the full value.
+        public var version: UInt32
         /// CRC-32 of the full value after applying.
         public var checksum: UInt32
     }
@@ -65,7 +66,7 @@ public struct IncomingMessage: Hashable, Sendable {
             self.init(
                 type: message.type, route: update.route, topic: resolve(update.route), payload: update.payload,
                 sequence: header.sequence, flags: header.flags, timestamp: header.timestamp,
-                delta: Delta(key: update.key, baseSequence: update.baseSequence, checksum: update.checksum)
+                delta: Delta(key: update.key, version: update.version, checksum: update.checksum)
             )
         default:
             return nil

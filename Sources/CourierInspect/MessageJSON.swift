@@ -76,7 +76,7 @@ public enum MessageJSON {
             return .object([("route", route(m.route)), ("payload", hex(m.payload))])
         case .deltaUpdate(let m):
             return .object([
-                ("route", route(m.route)), ("key", .string(m.key)), ("base_sequence", number(m.baseSequence)),
+                ("route", route(m.route)), ("key", .string(m.key)), ("version", number(m.version)),
                 ("checksum", number(m.checksum)), ("payload", hex(m.payload)),
             ])
         case .subscribe(let m):
@@ -86,6 +86,8 @@ public enum MessageJSON {
             return .object([("request_id", number(m.requestID)), ("channel", number(m.channel))])
         case .acknowledge(let m):
             return .object([("sequence", number(m.sequence))])
+        case .snapshotRequest(let m):
+            return .object([("request_id", number(m.requestID)), ("topic", .string(m.topic)), ("key", .string(m.key))])
         case .subscribeResult(let m):
             return .object([
                 ("request_id", number(m.requestID)), ("channel", number(m.channel)), ("epoch", u64(m.epoch)),

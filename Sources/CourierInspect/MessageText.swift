@@ -96,7 +96,7 @@ public enum MessageText {
             return [("route", route(m.route)), ("payload", payload(m.payload))]
         case .deltaUpdate(let m):
             return [("route", route(m.route)), ("key", quoted(m.key)),
-                    ("base", m.baseSequence == 0 ? "none (full value)" : "sequence \(m.baseSequence)"),
+                    ("version", m.version == 0 ? "none" : "\(m.version)"),
                     ("checksum", "0x" + String(m.checksum, radix: 16)), ("payload", payload(m.payload))]
         case .subscribe(let m):
             return [("request id", "\(m.requestID)"), ("pattern", quoted(m.pattern)),
@@ -105,6 +105,8 @@ public enum MessageText {
             return [("request id", "\(m.requestID)"), ("channel", "\(m.channel)")]
         case .acknowledge(let m):
             return [("acknowledges", "every reliable message up to \(m.sequence)")]
+        case .snapshotRequest(let m):
+            return [("request id", "\(m.requestID)"), ("topic", quoted(m.topic)), ("key", quoted(m.key))]
         case .subscribeResult(let m):
             return [("request id", "\(m.requestID)"), ("channel", "\(m.channel)"), ("history", "epoch \(m.epoch), next offset \(m.offset)"),
                     ("recovery", m.recovery.name)]

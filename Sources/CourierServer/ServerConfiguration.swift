@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable {
     public var history: TopicHistory.Limits?
     /// Most topics with a history (the oldest is forgotten first).
     public var maxHistoryTopics: Int
+    /// Dictionaries, delta formats and the bounds of delta state (§20).
+    public var compression: ServerCompression
     /// Where publications go between nodes (nil: an `InMemoryBroker` with `history`).
     public var broker: (any Broker)?
     /// Per connection: incoming data messages and bytes per second.
@@ -122,6 +124,7 @@ public struct ServerConfiguration: Sendable {
         self.history = history
         self.maxHistoryTopics = maxHistoryTopics
         self.broker = nil
+        self.compression = ServerCompression()
         self.rateLimits = rateLimits
         self.addressLimits = addressLimits
         self.eventLoopThreads = eventLoopThreads
@@ -191,5 +194,6 @@ public struct ServerConfiguration: Sendable {
         try check(maxHistoryTopics > 0, "maxHistoryTopics", "must be positive")
         try check(eventLoopThreads > 0, "eventLoopThreads", "must be positive")
         try admin?.validate()
+        try compression.validate()
     }
 }

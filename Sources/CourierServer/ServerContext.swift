@@ -29,7 +29,7 @@ final class ServerContext: Sendable {
             resumeWindow: configuration.resumeWindow, replayLimits: configuration.replayLimits, policies: configuration.topicPolicies
         )
         self.registry = registry
-        self.broker = configuration.broker ?? InMemoryBroker(historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics)
+        self.broker = configuration.broker ?? InMemoryBroker(historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics, compression: configuration.compression)
         broker.setSink { registry.fanOut($0) }
         self.metrics = ServerMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
         self.logger = logger

@@ -11,6 +11,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let unexpectedMessage = ErrorCode(rawValue: 102)
     public static let messageTooLarge = ErrorCode(rawValue: 103)
     public static let handshakeTimeout = ErrorCode(rawValue: 104)
+    /// A COMPRESSED payload that does not inflate (corrupt, a dictionary not agreed,
+    /// COMPRESSED with ENCRYPTED, TextData not UTF-8 once inflated): Close 1007.
+    public static let invalidCompressedPayload = ErrorCode(rawValue: 105)
     // 2xx: authentication. The connection is closed with 4004 after the Error.
     public static let authenticationFailed = ErrorCode(rawValue: 200)
     public static let unknownKey = ErrorCode(rawValue: 201)
@@ -29,6 +32,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
     public static let tooManySubscriptions = ErrorCode(rawValue: 303)
     public static let invalidTopic = ErrorCode(rawValue: 304)
     public static let unknownRecipient = ErrorCode(rawValue: 305)
+    /// A SnapshotRequest the server cannot answer (no value kept, or no subscription).
+    public static let snapshotUnavailable = ErrorCode(rawValue: 306)
     // 4xx: flow and limits.
     public static let rateLimited = ErrorCode(rawValue: 400)
     public static let creditExceeded = ErrorCode(rawValue: 401)
@@ -53,6 +58,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 102: return "unexpected message"
         case 103: return "message too large"
         case 104: return "handshake timeout"
+        case 105: return "invalid compressed payload"
         case 200: return "authentication failed"
         case 201: return "unknown key"
         case 202: return "bad proof"
@@ -69,6 +75,7 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, CustomStringConve
         case 303: return "too many subscriptions"
         case 304: return "invalid topic"
         case 305: return "unknown recipient"
+        case 306: return "snapshot unavailable"
         case 400: return "rate limited"
         case 401: return "credit exceeded"
         case 402: return "messages dropped"

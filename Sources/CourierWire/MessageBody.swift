@@ -16,6 +16,7 @@ public enum MessageBody: Hashable, Sendable {
     case unsubscribe(Unsubscribe)
     case acknowledge(Acknowledge)
     case subscribeResult(SubscribeResult)
+    case snapshotRequest(SnapshotRequest)
 
     public var type: MessageType {
         switch self {
@@ -33,6 +34,7 @@ public enum MessageBody: Hashable, Sendable {
         case .unsubscribe: return .unsubscribe
         case .acknowledge: return .acknowledge
         case .subscribeResult: return .subscribeResult
+        case .snapshotRequest: return .snapshotRequest
         }
     }
 
@@ -58,6 +60,7 @@ public enum MessageBody: Hashable, Sendable {
         case .subscribe: return .subscribe(try Subscribe.decode(from: &reader))
         case .unsubscribe: return .unsubscribe(try Unsubscribe.decode(from: &reader))
         case .subscribeResult: return .subscribeResult(try SubscribeResult.decode(from: &reader))
+        case .snapshotRequest: return .snapshotRequest(try SnapshotRequest.decode(from: &reader))
         default:
             throw WireError(.unknownMessageType, at: reader.offset, "type 0x\(hex4(type.rawValue)) has no body decoder")
         }
@@ -79,6 +82,7 @@ public enum MessageBody: Hashable, Sendable {
         case .subscribe(let m): try m.encode(into: &buffer, version)
         case .unsubscribe(let m): try m.encode(into: &buffer, version)
         case .subscribeResult(let m): try m.encode(into: &buffer, version)
+        case .snapshotRequest(let m): try m.encode(into: &buffer, version)
         }
     }
 }

@@ -24,12 +24,13 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
     public static let unsubscribe = MessageType(rawValue: 0x0202)
     public static let acknowledge = MessageType(rawValue: 0x0203)
     public static let subscribeResult = MessageType(rawValue: 0x0204)
+    public static let snapshotRequest = MessageType(rawValue: 0x0205)
 
     /// Every type this version of the protocol defines.
     public static let allKnown: [MessageType] = [
         .handshake, .handshakeResponse, .heartbeat, .close, .challenge, .error, .windowUpdate,
         .textData, .binaryData, .deltaUpdate,
-        .subscribe, .unsubscribe, .acknowledge, .subscribeResult,
+        .subscribe, .unsubscribe, .acknowledge, .subscribeResult, .snapshotRequest,
     ]
 
     public enum Class: Sendable, Hashable {
@@ -47,7 +48,7 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
 
     public var isKnown: Bool {
         switch rawValue {
-        case 0x0001...0x0007, 0x0101...0x0103, 0x0201...0x0204: return true
+        case 0x0001...0x0007, 0x0101...0x0103, 0x0201...0x0205: return true
         default: return false
         }
     }
@@ -94,6 +95,7 @@ public struct MessageType: RawRepresentable, Hashable, Sendable, CustomStringCon
         case .unsubscribe: return "Unsubscribe"
         case .acknowledge: return "Acknowledge"
         case .subscribeResult: return "SubscribeResult"
+        case .snapshotRequest: return "SnapshotRequest"
         default: return "Unknown"
         }
     }

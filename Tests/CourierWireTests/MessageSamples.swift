@@ -33,12 +33,13 @@ enum MessageSamples {
         .binaryData(DataMessage(route: .topic("sensors/a"), payload: buffer([0, 1, 2, 255]))),
         .binaryData(DataMessage(route: .session(99), payload: buffer(Array(repeating: 0x55, count: 300)))),
         .binaryData(DataMessage(route: .user("alice"), payload: buffer([9]))),
-        .deltaUpdate(DeltaUpdate(route: .channel(1), key: "doc:1", baseSequence: 0, checksum: 0xCAFE_BABE, payload: buffer("full"))),
+        .deltaUpdate(DeltaUpdate(route: .channel(1), key: "doc:1", version: 0, checksum: 0xCAFE_BABE, payload: buffer("full"))),
         .subscribe(Subscribe(requestID: 1, pattern: "prices.*")),
         .subscribe(Subscribe(requestID: UInt32.max, pattern: "a.>", recover: .init(epoch: 77, offset: 1 << 40))),
         .unsubscribe(Unsubscribe(requestID: 2, channel: 5)),
         .acknowledge(Acknowledge(sequence: 1_000_000)),
         .subscribeResult(SubscribeResult(requestID: 1, channel: 5, epoch: 3, offset: 10, recovery: .recovered)),
+        .snapshotRequest(SnapshotRequest(requestID: 4, topic: "prices/AAPL", key: "AAPL")),
     ]
 
     /// Header fields that are valid for `body` in `version`.

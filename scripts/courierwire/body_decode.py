@@ -182,11 +182,11 @@ def _dec_body(r: Reader, code: int, flags: int) -> dict:
     elif t == "DeltaUpdate":
         route = _dec_route(r)
         key = r.string(KEY_MAX)
-        boff = r.pos
-        base = r.int32()
-        if not flags & DELTA and base != 0:
-            raise WireError("invalid_value", boff, "base_sequence without DELTA")
-        body = {"route": route, "key": key, "base_sequence": base,
+        voff = r.pos
+        version = r.int32()
+        if flags & DELTA and version == 0:
+            raise WireError("invalid_value", voff, "DELTA with version 0")
+        body = {"route": route, "key": key, "version": version,
                 "checksum": r.u32(), "payload": r.rest().hex()}
     elif t == "Subscribe":
         rid = r.int32()
@@ -206,6 +206,8 @@ def _dec_body(r: Reader, code: int, flags: int) -> dict:
         body = {"request_id": rid, "channel": ch}
     elif t == "Acknowledge":
         body = {"sequence": r.int32()}
+    elif t == "SnapshotRequest":
+        body = {"request_id": r.int32(), "topic": r.string(TOPIC_MAX), "key": r.string(KEY_MAX)}
     elif t == "SubscribeResult":
         rid = r.int32()
         coff = r.pos

@@ -198,9 +198,9 @@ def encode_body(w: Writer, type_name: str, body: dict, flags: int):
     elif t == "DeltaUpdate":
         _enc_route(w, body["route"])
         _enc_string(w, body["key"], KEY_MAX, "key")
-        if not flags & DELTA and body["base_sequence"] != 0:
-            raise ValueError("base_sequence must be 0 without DELTA")
-        w.int32(body["base_sequence"], "base sequence")
+        if flags & DELTA and body["version"] == 0:
+            raise ValueError("version must not be 0 with DELTA")
+        w.int32(body["version"], "version")
         w.u32(body["checksum"], "checksum", f"0x{body['checksum']:08x}")
         payload = _hexb(body["payload"])
         if payload:
@@ -222,6 +222,10 @@ def encode_body(w: Writer, type_name: str, body: dict, flags: int):
         w.int32(body["channel"], "channel")
     elif t == "Acknowledge":
         w.int32(body["sequence"], "sequence")
+    elif t == "SnapshotRequest":
+        w.int32(body["request_id"], "request id")
+        _enc_string(w, body["topic"], TOPIC_MAX, "topic")
+        _enc_string(w, body["key"], KEY_MAX, "key")
     elif t == "SubscribeResult":
         if body["channel"] == 0:
             raise ValueError("channel must not be 0")

@@ -40,6 +40,7 @@ TYPES = {
     0x0202: "Unsubscribe",
     0x0203: "Acknowledge",
     0x0204: "SubscribeResult",
+    0x0205: "SnapshotRequest",
 }
 TYPE_CODES = {name: code for code, name in TYPES.items()}
 

@@ -130,8 +130,8 @@ def window(chan, msgs, nbytes):
     return {"channel": chan, "messages": msgs, "bytes": nbytes}
 
 
-def delta(route, key, base, full_value, payload):
-    return {"route": route, "key": key, "base_sequence": base,
+def delta(route, key, version, full_value, payload):
+    return {"route": route, "key": key, "version": version,
             "checksum": zlib.crc32(full_value) & 0xFFFFFFFF, "payload": hx(payload)}
 
 

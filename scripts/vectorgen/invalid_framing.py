@@ -129,7 +129,7 @@ def bad_magic_and_unsupported_version(add, both):
 def unknown_message_type(add, both):
     # ---- unknown_message_type --------------------------------------------
     for code, good_type in ((0x0105, "TextData"), (0x0300, "Acknowledge"), (0x0000, "Acknowledge"),
-                            (0x0008, "Acknowledge"), (0x0104, "TextData"), (0x0205, "Acknowledge"),
+                            (0x0008, "Acknowledge"), (0x0104, "TextData"), (0x0206, "Acknowledge"),
                             (0x0141, "TextData"), (0xFFFF, "Acknowledge")):
         def fn(bad, code=code, good_type=good_type):
             body = (vbody(1, "TextData", data(ch(5), "x")) if good_type == "TextData"
@@ -138,7 +138,7 @@ def unknown_message_type(add, both):
         add(f"unknown_message_type/0x{code:04x}", 1, "unknown_message_type")(fn)
 
     for compact, good_type in ((0xC1, "TextData"), (0x45, "TextData"), (0x00, "Acknowledge"),
-                               (0x08, "Acknowledge"), (0x85, "Acknowledge"), (0x3F, "Acknowledge"),
+                               (0x08, "Acknowledge"), (0x86, "Acknowledge"), (0x3F, "Acknowledge"),
                                (0xC3, "Acknowledge"), (0xFF, "Acknowledge")):
         def fn(bad, compact=compact, good_type=good_type):
             body = (vbody(2, "TextData", data(ch(5), "x")) if good_type == "TextData"

@@ -201,15 +201,15 @@ def invalid_value(add, both):
         fr, bo = frame(v, "Error", b)
         return fr, bo + 3
 
-    @both("invalid_value/delta_base_sequence_without_delta", "invalid_value")
+    @both("invalid_value/delta_version_0_with_delta", "invalid_value")
     def _(v, bad):
         w = W(v)
         wv._enc_route(w, ch(5))
         w.string("k")
         off = w.pos
-        w.int32(17).u32(0)
+        w.int32(0 if bad else 17).u32(0)
         b = w.getvalue()
-        f = 0 if bad else wv.DELTA
+        f = wv.DELTA
         if v == 1:
             fr = h1(0x0103, len(b), f) + b
             return fr, 30 + off

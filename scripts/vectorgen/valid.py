@@ -117,13 +117,16 @@ def valid_common(v):
         flags=["compressed", "delta"]))
     add("delta_update/full_empty_key_empty_value_session", M(v, "DeltaUpdate", delta(
         sess(SID), "", 0, b"", b"")))
-    add("delta_update/delta_base_zero_topic", M(v, "DeltaUpdate", delta(
-        topic("cfg"), "k", 0, b"v", b"v"), flags=["delta"]))
+    add("delta_update/delta_version_1_topic", M(v, "DeltaUpdate", delta(
+        topic("cfg"), "k", 1, b"v", b"v"), flags=["delta"]))
+    add("delta_update/full_value_versioned", M(v, "DeltaUpdate", delta(ch(5), "AAPL", 7, full, full)))
     # Subscribe / Unsubscribe / Acknowledge / SubscribeResult
     add("subscribe/no_recover", M(v, "Subscribe", subscribe(1, "news/*")))
     add("subscribe/recover", M(v, "Subscribe", subscribe(2, "prices/AAPL", (3, 1_000))))
     add("subscribe/recover_u64max_non_ascii", M(v, "Subscribe", subscribe(
         U32_MAX, "météo/#", (U64_MAX, U64_MAX))))
+    add("snapshot_request/basic", M(v, "SnapshotRequest", {"request_id": 9, "topic": "prices/AAPL", "key": "AAPL"}))
+    add("snapshot_request/empty_key_non_ascii", M(v, "SnapshotRequest", {"request_id": U32_MAX, "topic": "météo/paris", "key": ""}))
     add("unsubscribe/basic", M(v, "Unsubscribe", {"request_id": 3, "channel": 5}))
     add("unsubscribe/u32max", M(v, "Unsubscribe", {"request_id": U32_MAX, "channel": U32_MAX}))
     add("acknowledge/basic", M(v, "Acknowledge", {"sequence": 42}, sid=S, ts=T))

@@ -26,6 +26,8 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
         var wireLimits: WireLimits
         /// Server → client credit (§16.3); nil leaves it off.
         var flowControl: ReceiveWindow.Limits? = nil
+        /// Handshake extensions (§7.15), e.g. the compression offer.
+        var extensions: [HandshakeExtension] = []
 
         /// How long to wait for the server's close frame after sending ours (§10).
         static let closeGracePeriod = TimeAmount.seconds(5)
@@ -270,7 +272,7 @@ final class CourierConnectionHandler: ChannelDuplexHandler {
             )
             return
         }
-        if let handshake = stateMachine.makeHandshake(auth: method.proof(for: challenge)) {
+        if let handshake = stateMachine.makeHandshake(auth: method.proof(for: challenge), extensions: settings.extensions) {
             enqueue(handshake)
         }
     }

@@ -131,7 +131,7 @@ extension ClientCore {
         let settings = CourierConnectionHandler.Settings(
             version: version, authentication: configuration.authentication, handshakeTimeout: configuration.handshakeTimeout,
             replayLimits: configuration.replayLimits, wireLimits: configuration.wireLimits,
-            flowControl: configuration.flowControl
+            flowControl: configuration.flowControl, extensions: compressionExtensions
         )
         let session = carriedSession
         carriedSession = nil

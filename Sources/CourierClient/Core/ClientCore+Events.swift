@@ -51,6 +51,7 @@ extension ClientCore: ConnectionHandlerDelegate {
         attempt.established = true
         ticket = ClientConnectionStateMachine.Ticket(sessionID: response.sessionID, resumeToken: response.resumeToken)
         serverMaxMessageBytes = Int(response.maxMessageBytes)
+        readAgreement(response)
         backoff.connected(now: now)
         if case .connecting = phase { phase = .active(attempt) }
         connectPromise?.succeed(())
@@ -67,11 +68,17 @@ extension ClientCore: ConnectionHandlerDelegate {
                 pattern: waiter.pattern, channel: result.channel, epoch: result.epoch, offset: result.offset, recovery: result.recovery
             ))
         default:
+            guard message.type.isData else { return }
+            // History offsets count the reliable deliveries of the channel, also one
+            // that cannot be expanded (a snapshot answer is unreliable and has none).
+            var offset: UInt64?
+            if message.header.isReliable, case .channel(let alias)? = message.dataRoute, let next = channelOffsets[alias] {
+                offset = next
+                channelOffsets[alias] = next + 1
+            }
+            guard let message = expand(message) else { return }
             if var incoming = IncomingMessage(message, topic: topic(for:)) {
-                if case .channel(let alias) = incoming.route, let next = channelOffsets[alias] {
-                    incoming.offset = next
-                    channelOffsets[alias] = next + 1
-                }
+                incoming.offset = offset
                 inbox.append(incoming)
                 // The handler counted it against its receive window when flow control is on.
                 let charged = attempt.handler?.receiveWindow != nil
@@ -81,7 +88,7 @@ extension ClientCore: ConnectionHandlerDelegate {
     }
 
     /// The topic a route names, learning alias bindings on the way (§7.8).
-    private func topic(for route: Route) -> String? {
+    func topic(for route: Route) -> String? {
         switch route {
         case .bind(let alias, let topic):
             aliases[alias] = topic

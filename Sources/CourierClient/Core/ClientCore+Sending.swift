@@ -45,7 +45,9 @@ extension ClientCore {
     /// Drains `pendingRequests` or `pendingSends` (not through `inout`: completing a
     /// promise may run code that queues another send).
     private func drain(requests: Bool, into handler: CourierConnectionHandler) {
-        while let next = requests ? pendingRequests.first : pendingSends.first {
+        while true {
+            if !requests { compressFirstPending() }
+            guard let next = requests ? pendingRequests.first : pendingSends.first else { return }
             switch handler.send(next.message, reliable: next.reliable, bytes: next.bytes) {
             case .queued(let sequence):
                 if requests { pendingRequests.removeFirst() } else { pendingSends.removeFirst() }
@@ -95,7 +97,7 @@ extension ClientCore {
         return send(message, reliable: false, bodyBytes: 0, payloadBytes: 0, awaitAcknowledgement: false)
     }
 
-    private func nextRequestID() -> UInt32 {
+    func nextRequestID() -> UInt32 {
         lastRequestID = lastRequestID == .max ? 1 : lastRequestID + 1
         return lastRequestID
     }

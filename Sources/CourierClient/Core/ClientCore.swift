@@ -1,3 +1,4 @@
+import CourierCompression
 import CourierSession
 import CourierWire
 import Logging
@@ -45,6 +46,8 @@ final class ClientCore {
         var bytes: Int
         var promise: EventLoopPromise<Void>
         var awaitAcknowledgement: Bool
+        /// Whether compressing it was considered (once, when it is first about to go).
+        var compressionDecided = false
     }
 
     /// A message handed to the consumer of `messages`: whose receive window to return
@@ -101,6 +104,14 @@ final class ClientCore {
     /// The offset the next message on each history channel will have (§16.1).
     var channelOffsets: [UInt32: UInt64] = [:]
     var serverMaxMessageBytes: Int?
+    /// What the server agreed to in the handshake (§20); nil: no compression, no deltas.
+    var agreement: CompressionOffer?
+    var deltaBases: DeltaBases
+    /// Deltas that could not be applied (each asks for a snapshot).
+    var snapshotsRequested = 0
+    /// Made on first use (most clients never compress).
+    var messageCompressor: MessageCompressor?
+    var messageDecompressor: MessageDecompressor?
     /// Messages delivered during the current read batch, handed on at its end.
     var inbox: [IncomingMessage] = []
     /// One per `inbox` entry.
@@ -126,6 +137,7 @@ final class ClientCore {
         self.messageSource = messageSource
         self.events = events
         self.backoff = ReconnectBackoff(policy: configuration.reconnect)
+        self.deltaBases = DeltaBases(budget: configuration.compression?.deltaBaseBytes ?? 0)
     }
 
     var currentAttempt: Attempt? {

@@ -8,7 +8,7 @@ import NIOCore
 /// (jwt-kit verifies asynchronously) and comes back to it.
 extension ServerConnectionHandler {
     func authenticate(_ handshake: Handshake) {
-        guard let context = channelContext else { return }
+        guard let context = channelContext, agreeCompression(handshake) else { return }
         let authenticator = server.authenticator
         let nonce = self.nonce
         let wallNow = server.configuration.clock.wallNow()
@@ -87,7 +87,7 @@ extension ServerConnectionHandler {
             version: version.rawValue, sessionID: id, resumeToken: ByteBuffer(bytes: token),
             heartbeatMillis: UInt32(clamping: configuration.heartbeatInterval.milliseconds),
             creditMessages: receiveWindow.initialGrant.messages, creditBytes: receiveWindow.initialGrant.bytes,
-            maxMessageBytes: UInt32(clamping: configuration.maxMessageBytes), resume: status
+            maxMessageBytes: UInt32(clamping: configuration.maxMessageBytes), resume: status, extensions: compressionExtension
         )
         switch machine.authenticated(session: reliable, response: response, clientLastReceived: clientLastReceived, now: now) {
         case .none:

@@ -25,12 +25,15 @@ extension ServerConnectionHandler {
             }
         case .windowUpdate(let update):
             granted(update)
+        case .snapshotRequest(let request):
+            answerSnapshot(request, sessionID: sessionID)
         default:
             break
         }
     }
 
-    func publish(_ message: CourierMessage, route: Route, from sessionID: UInt64, principal: Principal) {
+    func publish(_ incoming: CourierMessage, route: Route, from sessionID: UInt64, principal: Principal) {
+        guard let (message, compressed) = admitIncoming(incoming) else { return }
         let reference: ErrorMessage.Reference = message.header.sequence.map { .sequence($0) } ?? .none
         let topic: String
         switch route {
@@ -46,7 +49,7 @@ extension ServerConnectionHandler {
             topic = name
         case .session(let target):
             flushPublishes()  // keep this sender's order
-            let forwarded = direct(message, route: .session(sessionID))
+            let forwarded = direct(message, route: .session(sessionID), compressed: compressed)
             if server.registry.deliver(to: target, forwarded) == .unknownSession {
                 channelError(.unknownRecipient, reference, "no session \(target)")
             }
@@ -55,7 +58,7 @@ extension ServerConnectionHandler {
             flushPublishes()
             let targets = server.registry.sessions(ofUser: user)
             guard !targets.isEmpty else { return channelError(.unknownRecipient, reference, "user \(user) has no session") }
-            let forwarded = direct(message, route: .user(principal.userID))
+            let forwarded = direct(message, route: .user(principal.userID), compressed: compressed)
             for target in targets {
                 server.registry.deliver(to: target, forwarded)
             }
@@ -76,9 +79,11 @@ extension ServerConnectionHandler {
             publishAllowed.insert(topic)
         }
         // Publishes are handed to the broker once per read batch (one lock, one hop per event loop).
-        pendingPublishes.append(BrokerPublication(
+        var publication = BrokerPublication(
             topic: topic, message: outgoing(message), reliable: message.header.isReliable, bytes: payloadBytes(message)
-        ))
+        )
+        publication.compressed = compressed
+        pendingPublishes.append(publication)
         if !inRead { flushPublishes() }
     }
 
@@ -144,10 +149,10 @@ extension ServerConnectionHandler {
 
     /// A direct message as its recipients get it (own copy of the payload: it may wait
     /// in a queue or replay buffer, and must not pin the sender's read buffer).
-    func direct(_ message: CourierMessage, route: Route) -> QueuedDelivery {
+    func direct(_ message: CourierMessage, route: Route, compressed: CompressedForm?) -> QueuedDelivery {
         let publication = OutboundPublication(
             message: TopicHistory.compacted(outgoing(message)), topic: nil, reliable: message.header.isReliable,
-            bytes: payloadBytes(message), policy: .dropOldest
+            bytes: payloadBytes(message), policy: .dropOldest, compressed: compressed
         )
         return QueuedDelivery(publication: publication, route: route, channel: 0)
     }

@@ -91,18 +91,44 @@ extension ServerConnectionHandler {
 
     /// Numbers (if reliable), spends credit for and appends one delivery. False when the
     /// session cannot take it (closed, or its replay buffer is full and it is closing).
+    ///
+    /// The payload is the publication's own, its publisher's compressed one or a delta,
+    /// whichever this client can take (§20): never more bytes than `publication.bytes`,
+    /// which the caller's credit check used, and credit is spent on what is written.
     func send(_ delivery: QueuedDelivery, _ context: ChannelHandlerContext) -> Bool {
         let publication = delivery.publication
-        if sendCredit.isUnlimited { sentBeforeGrant.add(bytes: publication.bytes) }
+        let form = compression == nil || (publication.compressed == nil && publication.deltaKey == nil) ? .plain : compression!.form(for: publication)
+        let bytes = form.payloadBytes ?? publication.bytes
+        if sendCredit.isUnlimited { sentBeforeGrant.add(bytes: bytes) }
         if !publication.reliable, let type = publication.dataType {
             // Unreliable text or binary: encoded straight from the shared parts.
-            sendCredit.spend(bytes: publication.bytes)
-            appendOutgoing(.data(type, publication.message.header, delivery.route, publication.payload), context)
+            sendCredit.spend(bytes: bytes)
+            var header = publication.message.header
+            var payload = publication.payload
+            if case .compressed(let compressed) = form {
+                header.flags.insert(.compressed)
+                payload = compressed
+                server.metrics.sentCompressed.increment()
+            }
+            appendOutgoing(.data(type, header, delivery.route, payload), context)
             return true
         }
-        switch machine.send(publication.message(routed: delivery.route), reliable: publication.reliable, bytes: publication.bytes) {
+        var message = publication.message(routed: delivery.route)
+        switch form {
+        case .plain:
+            break
+        case .compressed(let payload):
+            message = message.replacingPayload(payload)
+            message.header.flags.insert(.compressed)
+            server.metrics.sentCompressed.increment()
+        case .delta(let payload):
+            message = message.replacingPayload(payload)
+            message.header.flags.insert(.delta)
+            server.metrics.sentDelta.increment()
+        }
+        switch machine.send(message, reliable: publication.reliable, bytes: bytes) {
         case .send(let numbered)?:
-            sendCredit.spend(bytes: publication.bytes)
+            sendCredit.spend(bytes: bytes)
             append(numbered, context)
             return true
         case .bufferFull?:

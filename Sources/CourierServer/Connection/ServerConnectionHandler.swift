@@ -80,6 +80,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var rateLimiter: RateLimiter
     /// Messages dropped by the rate limit in the current read batch.
     var drops = Drops()
+    /// What the client agreed to in the handshake (§20); nil: no compression, no deltas.
+    var compression: ConnectionCompression?
     /// Publishes of the current read batch, handed to the broker together.
     var pendingPublishes: [BrokerPublication] = []
     /// Messages and bytes by type since the last report to the metrics.

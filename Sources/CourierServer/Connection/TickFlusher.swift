@@ -1,3 +1,4 @@
+import CourierCompression
 import NIOConcurrencyHelpers
 import NIOCore
 
@@ -14,6 +15,8 @@ final class TickFlusher: @unchecked Sendable {
     /// A small write buffer the last connection to write on this loop gave back, for the
     /// next one (its storage is reused once the socket has written it).
     private var spare: ByteBuffer?
+    /// The loop's zlib inflate stream, made on first use (§20.2: 0 bytes per connection).
+    private var loopDecompressor: MessageDecompressor?
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -27,6 +30,13 @@ final class TickFlusher: @unchecked Sendable {
         guard !scheduled else { return }
         scheduled = true
         eventLoop.execute { self.run() }
+    }
+
+    func decompressor() throws -> MessageDecompressor {
+        if let loopDecompressor { return loopDecompressor }
+        let made = try MessageDecompressor()
+        loopDecompressor = made
+        return made
     }
 
     func takeSpareBuffer() -> ByteBuffer? {

@@ -34,6 +34,12 @@ struct ServerMetrics: Sendable {
     let addressConnectionRefusals: Metrics.Counter
     let addressHandshakeRefusals: Metrics.Counter
     let handshakesAccepted: Metrics.Counter
+    /// Compression (§20): COMPRESSED messages inflated at ingress, and what recipients
+    /// got in place of the plain payload.
+    let inflated: Metrics.Counter
+    let sentCompressed: Metrics.Counter
+    let sentDelta: Metrics.Counter
+    let snapshotsServed: Metrics.Counter
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -54,6 +60,10 @@ struct ServerMetrics: Sendable {
         addressConnectionRefusals = limit("address_connections", "refuse")
         addressHandshakeRefusals = limit("address_failed_handshakes", "refuse")
         handshakesAccepted = Metrics.Counter(label: "courier_handshakes_total", dimensions: [("outcome", "accepted"), ("reason", "ok")], factory: factory)
+        inflated = Metrics.Counter(label: "courier_compressed_messages_inflated_total", factory: factory)
+        sentCompressed = Metrics.Counter(label: "courier_deliveries_by_form_total", dimensions: [("form", "compressed")], factory: factory)
+        sentDelta = Metrics.Counter(label: "courier_deliveries_by_form_total", dimensions: [("form", "delta")], factory: factory)
+        snapshotsServed = Metrics.Counter(label: "courier_snapshots_served_total", factory: factory)
     }
 
     /// Hands a connection's tallies to the counters and empties them.

@@ -20,10 +20,30 @@ final class OutboundPublication: Sendable {
     /// TextData/BinaryData: the type and payload, for encoding straight from the parts.
     let dataType: MessageType?
     let payload: ByteBuffer
+    /// The payload as its publisher sent it COMPRESSED (`message` carries it inflated),
+    /// for recipients that agreed to its dictionary (§20.2).
+    let compressed: CompressedForm?
+    /// DeltaUpdate with a version: the DELTA payload from the previous version, and the
+    /// topic-and-key the recipient's last sent version is looked up by (§20.3).
+    let delta: ByteBuffer?
+    let deltaKey: String?
+    let version: UInt32
 
-    init(message: CourierMessage, topic: String?, reliable: Bool, bytes: Int, policy: SlowConsumerPolicy, offset: UInt64 = 0) {
+    init(
+        message: CourierMessage, topic: String?, reliable: Bool, bytes: Int, policy: SlowConsumerPolicy, offset: UInt64 = 0,
+        compressed: CompressedForm? = nil, delta: ByteBuffer? = nil
+    ) {
         self.message = message
         self.offset = offset
+        self.compressed = compressed
+        self.delta = delta
+        if case .deltaUpdate(let update) = message.body, update.version != 0, let topic {
+            deltaKey = topic + "\u{0}" + update.key
+            version = update.version
+        } else {
+            deltaKey = nil
+            version = 0
+        }
         switch message.body {
         case .textData(let data), .binaryData(let data):
             dataType = message.type

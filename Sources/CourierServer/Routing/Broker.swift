@@ -1,5 +1,6 @@
 import CourierSession
 import CourierWire
+import NIOCore
 
 /// Carries publications to every node that has subscribers and keeps topic history
 /// (`docs/PROTOCOL.md` §16, §16.1). The server's router (`SessionRegistry`) is the
@@ -25,6 +26,15 @@ public protocol Broker: Sendable {
     /// Where `topic`'s live stream stands and, when `recover` asks for it and the
     /// history still holds everything from there, the messages missed.
     func history(of topic: String, recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead
+
+    /// The latest value of a DeltaUpdate key (§20.4), for a SnapshotRequest. A broker
+    /// that numbers DeltaUpdate values (sets their `version` and `delta` in `publish`)
+    /// keeps them; the default keeps none.
+    func latestValue(of topic: String, key: String) -> LatestValue?
+}
+
+extension Broker {
+    public func latestValue(of topic: String, key: String) -> LatestValue? { nil }
 }
 
 /// A message published to a topic.
@@ -38,6 +48,11 @@ public struct BrokerPublication: Sendable {
     /// Set by the broker for topics with history (0: none).
     public var epoch: UInt64 = 0
     public var offset: UInt64 = 0
+    /// The payload as the publisher sent it COMPRESSED (`message` carries it inflated).
+    public var compressed: CompressedForm?
+    /// DeltaUpdate (set by the broker): the DELTA payload from version `version - 1`
+    /// of the key to the value `message` carries (§20.3).
+    public var delta: ByteBuffer?
 
     public init(topic: String, message: CourierMessage, reliable: Bool, bytes: Int) {
         self.topic = topic

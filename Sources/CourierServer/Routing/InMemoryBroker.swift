@@ -1,7 +1,9 @@
+import CourierCompression
 import CourierSession
 import CourierWire
 import DequeModule
 import NIOConcurrencyHelpers
+import NIOCore
 
 /// The single-node broker: topic histories in memory, publications handed to the
 /// sink synchronously under one lock (so each topic's offsets reach the sink in order).
@@ -11,17 +13,19 @@ public final class InMemoryBroker: Broker {
         var histories: [String: TopicHistory] = [:]
         /// The order topics got a history (the oldest is forgotten first).
         var historyOrder = Deque<String>()
+        var deltas: DeltaStore
     }
 
     /// Nil: no history (offsets stay 0).
     public let historyLimits: TopicHistory.Limits?
     public let maxHistoryTopics: Int
-    private let state = NIOLockedValueBox(State())
+    private let state: NIOLockedValueBox<State>
 
-    public init(historyLimits: TopicHistory.Limits? = .init(), maxHistoryTopics: Int = 1_000) {
+    public init(historyLimits: TopicHistory.Limits? = .init(), maxHistoryTopics: Int = 1_000, compression: ServerCompression = ServerCompression()) {
         precondition(maxHistoryTopics > 0, "maxHistoryTopics must be positive")
         self.historyLimits = historyLimits
         self.maxHistoryTopics = maxHistoryTopics
+        self.state = NIOLockedValueBox(State(deltas: DeltaStore(limits: compression)))
     }
 
     public func setSink(_ sink: @escaping @Sendable ([BrokerPublication]) -> Void) {
@@ -30,6 +34,9 @@ public final class InMemoryBroker: Broker {
 
     public func publish(_ batch: inout [BrokerPublication], now: SessionInstant) {
         state.withLockedValue { state in
+            for index in batch.indices where batch[index].message.type == .deltaUpdate {
+                Self.version(&batch[index], in: &state.deltas)
+            }
             guard let historyLimits else {
                 state.sink?(batch)
                 return
@@ -62,6 +69,27 @@ public final class InMemoryBroker: Broker {
             if created { remember(topic, in: &state) }
             return read
         }
+    }
+
+    public func latestValue(of topic: String, key: String) -> LatestValue? {
+        state.withLockedValue { state in
+            state.deltas.latest(topic: topic, key: key).map { LatestValue(version: $0.version, value: $0.value, checksum: $0.checksum) }
+        }
+    }
+
+    /// Numbers a DeltaUpdate's value and attaches the delta from the previous one
+    /// (end-to-end encrypted values go as they are: deltas of ciphertext are useless).
+    static func version(_ publication: inout BrokerPublication, in deltas: inout DeltaStore) {
+        guard case .deltaUpdate(var update) = publication.message.body, !publication.message.header.flags.contains(.encrypted) else { return }
+        // The store keeps the value: its own copy, not a slice of a read buffer.
+        let value = ByteBuffer(buffer: update.payload)
+        // The server sets version and checksum (what a client put there is ignored).
+        update.checksum = value.withUnsafeReadableBytes { CRC32.checksum($0) }
+        let recorded = deltas.record(topic: publication.topic, key: update.key, value: value, checksum: update.checksum)
+        update.version = recorded.version
+        update.payload = value
+        publication.message.body = .deltaUpdate(update)
+        publication.delta = recorded.delta
     }
 
     /// Notes that `topic` got a history; forgets the oldest histories beyond the limit.

@@ -47,6 +47,17 @@ extension SessionRegistry {
         }
     }
 
+    /// How `topic` reaches `sessionID` (the route and channel live deliveries use):
+    /// its literal subscription first, else a matching wildcard; nil without either.
+    func route(of topic: String, to sessionID: UInt64) -> (route: Route, channel: UInt32)? {
+        state.withLockedValue { state in
+            if let alias = state.exact[topic]?[sessionID] { return (.channel(alias), alias) }
+            guard let patterns = state.wildcards[sessionID] else { return nil }
+            for (alias, pattern) in patterns where pattern.matches(topic) { return (.topic(topic), alias) }
+            return nil
+        }
+    }
+
     func subscriptionCount(of sessionID: UInt64) -> Int {
         state.withLockedValue { $0.sessions[sessionID]?.subscriptions.count ?? 0 }
     }
@@ -112,7 +123,8 @@ extension SessionRegistry {
                     if publication.offset == 0 { message = TopicHistory.compacted(message) }
                     return OutboundPublication(
                         message: message, topic: topic, reliable: publication.reliable || publication.offset != 0,
-                        bytes: publication.bytes, policy: policy, offset: publication.offset
+                        bytes: publication.bytes, policy: policy, offset: publication.offset,
+                        compressed: publication.compressed, delta: publication.delta
                     )
                 }
                 for (session, alias) in exact ?? [:] {

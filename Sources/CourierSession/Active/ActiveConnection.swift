@@ -65,7 +65,7 @@ public struct ActiveConnection: Sendable {
             return .peerClosed(close)
         case .error(let error):
             return .peerError(error)
-        case .windowUpdate, .subscribe, .unsubscribe, .subscribeResult:
+        case .windowUpdate, .subscribe, .unsubscribe, .subscribeResult, .snapshotRequest:
             return .deliver(message)
         case .handshake, .handshakeResponse, .challenge:
             return .violation(.unexpected("\(message.type.name) after the handshake"))

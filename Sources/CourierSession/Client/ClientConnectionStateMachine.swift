@@ -131,14 +131,14 @@ public struct ClientConnectionStateMachine: ActiveConnectionHolder, Sendable {
 
     /// The Handshake answering the challenge, with a resume request when there is a
     /// session to resume.
-    public mutating func makeHandshake(auth: Handshake.Auth) -> CourierMessage? {
+    public mutating func makeHandshake(auth: Handshake.Auth, extensions: [HandshakeExtension] = []) -> CourierMessage? {
         guard case .awaitingChallenge(let deadline, let previous) = state else { return nil }
         state = .awaitingResponse(deadline: deadline, previous: previous)
         let resume = previous.map {
             Handshake.Resume(sessionID: $0.ticket.sessionID, token: $0.ticket.resumeToken, lastReceived: $0.session.inbound.lastReceived)
         }
         return CourierMessage(body: .handshake(Handshake(
-            minVersion: configuration.version.rawValue, maxVersion: configuration.version.rawValue, auth: auth, resume: resume
+            minVersion: configuration.version.rawValue, maxVersion: configuration.version.rawValue, auth: auth, resume: resume, extensions: extensions
         )))
     }
 

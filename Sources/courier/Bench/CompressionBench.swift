@@ -71,13 +71,13 @@ struct CompressionBench: ParsableCommand {
     }
 
     /// Bytes each message costs besides its payload, the same for every method: a v2
-    /// DeltaUpdate on an established channel (implicit sequence, the key, base sequence,
+    /// DeltaUpdate on an established channel (implicit sequence, the key, version,
     /// CRC-32) in an unmasked WebSocket frame of under 126 bytes.
     static func headerBytes(key: String) throws -> Int {
         var header = MessageHeader(flags: .ackRequested, sequence: 1_000)
         var sequences = SequenceCompressor(previous: 999)
         sequences.compress(&header, version: .v2)
-        let update = DeltaUpdate(route: .channel(5), key: key, baseSequence: 0, checksum: 0, payload: ByteBuffer())
+        let update = DeltaUpdate(route: .channel(5), key: key, version: 0, checksum: 0, payload: ByteBuffer())
         var buffer = ByteBuffer()
         try MessageEncoder(version: .v2).encode(CourierMessage(header: header, body: .deltaUpdate(update)), into: &buffer, includeLength: false)
         return buffer.readableBytes + WebSocketFraming.headerSize(payloadLength: 1, masked: false)

@@ -16,8 +16,8 @@ extension RawWebSocket {
     }
 
     /// Sends `handshake` and reads until the server answers with a HandshakeResponse or closes.
-    func handshake(_ auth: Handshake.Auth, resume: Handshake.Resume? = nil, version: ProtocolVersion = .v2) async throws -> Transcript {
-        let message = CourierMessage(body: .handshake(Handshake(minVersion: version.rawValue, maxVersion: version.rawValue, auth: auth, resume: resume)))
+    func handshake(_ auth: Handshake.Auth, resume: Handshake.Resume? = nil, version: ProtocolVersion = .v2, extensions: [HandshakeExtension] = []) async throws -> Transcript {
+        let message = CourierMessage(body: .handshake(Handshake(minVersion: version.rawValue, maxVersion: version.rawValue, auth: auth, resume: resume, extensions: extensions)))
         try await send([message], version: version)
         return try await read(version: version) { transcript in
             transcript.messages.contains { $0.type == .handshakeResponse }
@@ -25,10 +25,10 @@ extension RawWebSocket {
     }
 
     /// Challenge + HMAC proof with the test key.
-    func authenticateHMAC(version: ProtocolVersion = .v2) async throws -> HandshakeResponse {
+    func authenticateHMAC(version: ProtocolVersion = .v2, extensions: [HandshakeExtension] = []) async throws -> HandshakeResponse {
         let nonce = try await challengeNonce(version: version)
         let mac = HMACProof.compute(key: SymmetricKey(data: TestServer.hmacSecret), nonce: nonce, keyID: TestServer.hmacKeyID)
-        let transcript = try await handshake(.hmac(keyID: TestServer.hmacKeyID, mac: ByteBuffer(bytes: mac)), version: version)
+        let transcript = try await handshake(.hmac(keyID: TestServer.hmacKeyID, mac: ByteBuffer(bytes: mac)), version: version, extensions: extensions)
         guard case .handshakeResponse(let response)? = transcript.messages.last?.body else {
             throw TestFailure("no HandshakeResponse: \(transcript.messages)")
         }

@@ -30,7 +30,8 @@ struct TestServer {
         queueBytesPerChannel: Int = 256 * 1_024, topicPolicies: TopicPolicies = TopicPolicies(),
         receiveWindow: ReceiveWindow.Limits = .init(), sharedPayloadBytes: Int = 2_048, broker: (any Broker)? = nil,
         port: Int = 0, drain: DrainPolicy = .init(), sessionSnapshotPath: String? = nil, tls: ServerTLS? = nil,
-        admin: AdminListener? = nil, metricsFactory: (any MetricsFactory)? = nil, logger customLogger: Logger? = nil
+        admin: AdminListener? = nil, metricsFactory: (any MetricsFactory)? = nil, logger customLogger: Logger? = nil,
+        compression: ServerCompression = ServerCompression()
     ) async throws -> TestServer {
         let auth = try AuthConfiguration(
             hmacKeys: [try HMACCredential(keyID: hmacKeyID, secret: hmacSecret, principal: Principal(userID: "hmac-user", publish: [">"], subscribe: [">"]))],
@@ -55,6 +56,7 @@ struct TestServer {
         configuration.tls = tls
         configuration.admin = admin
         configuration.metricsFactory = metricsFactory
+        configuration.compression = compression
         let server = try await CourierServer(configuration: configuration, logger: logger)
         try await server.start()
         return TestServer(server: server, port: server.port!, group: MultiThreadedEventLoopGroup(numberOfThreads: 1))
