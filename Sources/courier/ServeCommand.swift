@@ -65,6 +65,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Serve wss:// (TLS): PEM file with the server certificate, then any intermediates. Needs --tls-key.")
     var tlsCert: String?
     @Option(help: "Serve wss:// (TLS): PEM file with the private key of --tls-cert.") var tlsKey: String?
+    @Option(help: "A preset dictionary file for compression (from `courier dict train`); repeat for several (at most 16).")
+    var dictionary: [String] = []
+    @Option(help: "on or off: the compression extension (COMPRESSED pass-through to agreeing clients, server-made deltas; default on).")
+    var compression: String?
+    @Option(help: "DeltaUpdate keys whose latest value the server keeps per topic, for deltas and snapshots (default 10000).")
+    var deltaKeysPerTopic: Int?
     @Option(help: "Event loop threads (default: one per core).") var threads: Int?
     @Flag(help: .hidden) var stopWhenStdinCloses = false
     @Option(help: "Log level: trace, debug, info, notice, warning, error (default info).") var logLevel: String?
@@ -111,6 +117,9 @@ struct ServeCommand: AsyncParsableCommand {
         put("sessionSnapshot", sessionSnapshot)
         put("tlsCert", tlsCert)
         put("tlsKey", tlsKey)
+        put("dictionaries", dictionary)
+        put("compression", compression)
+        put("deltaKeysPerTopic", deltaKeysPerTopic)
         put("threads", threads)
         put("logLevel", logLevel)
         put("adminHost", adminHost)

@@ -1,4 +1,5 @@
 import Configuration
+import CourierCompression
 import CourierServer
 import Foundation
 import Testing
@@ -137,5 +138,34 @@ struct ServerSettingsTests {
         #expect(key?.environmentName == "COURIER_DRAIN_RETRY_AFTER_MS")
         #expect(ServerSettings.keys.first { $0.name == "hmacKeys" }?.flag == "--hmac-key")
         #expect(Set(ServerSettings.keys.map(\.environmentName)).count == ServerSettings.keys.count)
+    }
+
+    @Test func dictionaryFilesAreReadAtStartAndABadOneIsNamed() throws {
+        let dictionary = try CompressionDictionary(id: 7, version: 2, bytes: Array("{\"symbol\":".utf8))
+        let good = FileManager.default.temporaryDirectory.appendingPathComponent("courier-dict-\(UUID().uuidString).cdic").path
+        FileManager.default.createFile(atPath: good, contents: Data(dictionary.encoded()))
+        var bad = dictionary.encoded()
+        bad[bad.count - 1] ^= 0xFF  // the CRC no longer matches
+        let corrupt = FileManager.default.temporaryDirectory.appendingPathComponent("courier-dict-\(UUID().uuidString).cdic").path
+        FileManager.default.createFile(atPath: corrupt, contents: Data(bad))
+        defer { try? FileManager.default.removeItem(atPath: good); try? FileManager.default.removeItem(atPath: corrupt) }
+        var settings = ServerSettings()
+        settings.dictionaries = [good]
+        let configuration = try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1)
+        #expect(configuration.compression.dictionaries == [dictionary])
+        settings.dictionaries = [good, corrupt]
+        #expect { _ = try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1) } throws: {
+            guard let invalid = $0 as? ServerSettings.Invalid else { return false }
+            return invalid.key == "dictionaries" && invalid.problem.contains(corrupt)
+        }
+        settings.dictionaries = [good, good]
+        #expect { _ = try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1) } throws: {
+            ($0 as? ServerSettings.Invalid)?.key == "dictionaries"
+        }
+        settings = ServerSettings()
+        settings.compression = "maybe"
+        #expect { _ = try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1) } throws: {
+            ($0 as? ServerSettings.Invalid)?.key == "compression"
+        }
     }
 }

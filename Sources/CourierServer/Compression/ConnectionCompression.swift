@@ -37,19 +37,24 @@ struct ConnectionCompression {
 
     /// The form `publication` takes on this connection, noting what the client holds
     /// once it is written (call it only for what is written next).
+    /// Of what this client can take, the fewest bytes: the delta (when it holds the
+    /// base), the publisher's compressed payload (when it agreed to its dictionary), or
+    /// the plain one.
     mutating func form(for publication: OutboundPublication) -> Form {
+        var best = Form.plain
+        if let compressed = publication.compressed, agreement.covers(dictionaryID: compressed.dictionaryID) {
+            best = .compressed(compressed.payload)
+        }
         if let key = publication.deltaKey {
             let base = lastSent[key]
             if base != nil || lastSent.count < maxKeys { lastSent[key] = publication.version }
             if let delta = publication.delta, let base, base != 0, base &+ 1 == publication.version,
-               let format = DeltaPayload.format(of: delta), agreement.deltaFormats.contains(format) {
-                return .delta(delta)
+               let format = DeltaPayload.format(of: delta), agreement.deltaFormats.contains(format),
+               delta.readableBytes < best.payloadBytes ?? publication.bytes {
+                best = .delta(delta)
             }
         }
-        if let compressed = publication.compressed, agreement.covers(dictionaryID: compressed.dictionaryID) {
-            return .compressed(compressed.payload)
-        }
-        return .plain
+        return best
     }
 
     /// A full value was written outside a publication (a snapshot answer).

@@ -1,5 +1,7 @@
+import CourierCompression
 import CourierAuth
 import CourierSession
+import Foundation
 import Logging
 
 extension ServerSettings {
@@ -134,12 +136,35 @@ extension ServerSettings {
         configuration.sessionSnapshotPath = sessionSnapshot
         if let tlsCert, let tlsKey { configuration.tls = ServerTLS(certificateChainPath: tlsCert, privateKeyPath: tlsKey) }
         if let adminPort { configuration.admin = AdminListener(host: adminHost, port: adminPort) }
+        configuration.compression = try compressionSettings()
         do {
             try configuration.validate()
         } catch {
             throw Invalid(key: Self.settingsKey(forConfigurationKey: error.key), problem: error.problem)
         }
         return configuration
+    }
+
+    /// Compression: the dictionary files read and checked (CDIC format, CRC), so a bad
+    /// file stops the start with its name.
+    func compressionSettings() throws(Invalid) -> ServerCompression {
+        var settings = ServerCompression()
+        guard compression == "on" || compression == "off" else {
+            throw Invalid(key: "compression", problem: "must be on or off, got \(compression)")
+        }
+        settings.enabled = compression == "on"
+        settings.deltaKeysPerTopic = deltaKeysPerTopic
+        for path in dictionaries {
+            guard let bytes = FileManager.default.contents(atPath: path) else {
+                throw Invalid(key: "dictionaries", problem: "cannot read \(path)")
+            }
+            do {
+                settings.dictionaries.append(try CompressionDictionary(decoding: bytes))
+            } catch {
+                throw Invalid(key: "dictionaries", problem: "\(path): \(error)")
+            }
+        }
+        return settings
     }
 
     /// The settings key behind a `ServerConfiguration.Invalid` key.
@@ -152,6 +177,7 @@ extension ServerSettings {
             "eventLoopThreads": "threads", "receiveWindow.minBytes": "maxMessageBytes", "receiveWindow": "maxMessageBytes",
             "admin.port": "adminPort", "admin.host": "adminHost",
             "tls.certificateChainPath": "tlsCert", "tls.privateKeyPath": "tlsKey", "tls": "tlsCert",
+            "compression.dictionaries": "dictionaries", "compression.deltaKeysPerTopic": "deltaKeysPerTopic",
         ]
         return map[key] ?? key
     }

@@ -44,6 +44,11 @@ public struct ServerSettings: Sendable, Equatable {
     /// `wss://`: certificate chain and private key files (PEM); both or neither.
     public var tlsCert: String?
     public var tlsKey: String?
+    /// Preset dictionary files (`courier dict train`) offered for compression (§20).
+    public var dictionaries: [String] = []
+    /// "on" or "off": the compression extension (COMPRESSED pass-through, deltas).
+    public var compression = "on"
+    public var deltaKeysPerTopic = 10_000
     /// nil: one event loop per core.
     public var threads: Int?
     public var logLevel = "info"
@@ -160,6 +165,9 @@ extension ServerSettings {
         Key("sessionSnapshot", .optionalString(\.sessionSnapshot)),
         Key("tlsCert", .optionalString(\.tlsCert)),
         Key("tlsKey", .optionalString(\.tlsKey)),
+        Key("dictionaries", .strings(\.dictionaries), flag: "--dictionary"),
+        Key("compression", .string(\.compression)),
+        Key("deltaKeysPerTopic", .int(\.deltaKeysPerTopic)),
         Key("threads", .optionalInt(\.threads)),
         Key("logLevel", .string(\.logLevel)),
         Key("adminHost", .string(\.adminHost)),

@@ -97,8 +97,10 @@ struct CompressionBench: ParsableCommand {
                 ("raw", b.raw, "0"),
                 ("deflate (per message)", b.deflate, "0 (\(result.perLoopStateBytes / 1_024) KiB per event loop)"),
                 ("deflate + dictionary", b.deflateDictionary, "0 (+ dictionary, shared)"),
+                ("Courier DELTA payload", b.wireDelta, "\(result.deltaBaseBytes) (last value per key)"),
+                ("Courier wire (delta/compressed)", b.wire, "\(result.deltaBaseBytes) (last value per key)"),
                 ("Fossil delta", b.delta, "\(result.deltaBaseBytes) (last value per key)"),
-                ("delta + deflate", b.deltaDeflate, "\(result.deltaBaseBytes) (last value per key)"),
+                ("Fossil delta + deflate", b.deltaDeflate, "\(result.deltaBaseBytes) (last value per key)"),
                 ("  same, value dictionary", b.deltaDeflateValueDictionary, ""),
                 ("JSON field delta", b.fieldDelta, "\(result.deltaBaseBytes) (last value per key)"),
                 ("deflate against previous value", b.baseDeflate, "\(result.deltaBaseBytes) (last value per key)"),
@@ -110,7 +112,8 @@ struct CompressionBench: ParsableCommand {
                       + String(format: "%.1f", Double(bytes) / Double(max(result.measured, 1))).padding(8) + state)
             }
             print("deflate + dictionary / deflate: \(Self.percent(b.deflateDictionary, of: b.deflate)) (target <= 60%)")
-            print("delta + deflate / streaming deflate: \(Self.percent(b.deltaDeflate, of: b.streamDeflate)) (target <= 50% on ticker and sensor); \(result.deltaMessages) messages went as deltas")
+            print("Courier wire (delta, else compressed value) / streaming deflate: \(Self.percent(b.wire, of: b.streamDeflate)) (target <= 50% on ticker and sensor)")
+            print("Fossil delta + deflate / streaming deflate: \(Self.percent(b.deltaDeflate, of: b.streamDeflate)); \(result.deltaMessages) messages went as Fossil deltas")
             print("JSON field delta / streaming deflate: \(Self.percent(b.fieldDelta, of: b.streamDeflate)); \(result.fieldDeltaMessages) messages went as field deltas")
             let t = result.timing
             print(String(format: "CPU per message (fastest time of each 200-message lap): deflate+dictionary encode %.2f µs, decode %.2f µs; Fossil delta + deflate encode %.2f µs, decode %.2f µs;",
@@ -136,15 +139,18 @@ struct CompressionBench: ParsableCommand {
                 ("raw", .number(Int64(b.raw))),
                 ("deflate", .number(Int64(b.deflate))),
                 ("deflate_dict", .number(Int64(b.deflateDictionary))),
-                ("delta", .number(Int64(b.delta))),
-                ("delta_deflate", .number(Int64(b.deltaDeflate))),
+                ("delta", .number(Int64(b.wireDelta))),
+                ("delta_deflate", .number(Int64(b.wire))),
+                ("fossil_delta", .number(Int64(b.delta))),
+                ("fossil_delta_deflate", .number(Int64(b.deltaDeflate))),
                 ("delta_deflate_value_dict", .number(Int64(b.deltaDeflateValueDictionary))),
                 ("base_deflate", .number(Int64(b.baseDeflate))),
                 ("field_delta", .number(Int64(b.fieldDelta))),
                 ("stream_deflate", .number(Int64(b.streamDeflate))),
                 ("stream_deflate_64k", .number(Int64(b.streamDeflateSmall))),
                 ("deflate_dict_vs_deflate", ratio(b.deflateDictionary, b.deflate)),
-                ("delta_deflate_vs_stream", ratio(b.deltaDeflate, b.streamDeflate)),
+                ("delta_deflate_vs_stream", ratio(b.wire, b.streamDeflate)),
+                ("fossil_delta_deflate_vs_stream", ratio(b.deltaDeflate, b.streamDeflate)),
                 ("field_delta_vs_stream", ratio(b.fieldDelta, b.streamDeflate)),
                 ("delta_messages", .number(Int64(result.deltaMessages))),
                 ("field_delta_messages", .number(Int64(result.fieldDeltaMessages))),

@@ -1,5 +1,6 @@
 import CourierCompression
 import CourierDatasets
+import NIOCore
 
 /// What `courier bench compression` measures on one dataset. Every number is computed
 /// from the generated messages; nothing is assumed.
@@ -39,6 +40,13 @@ struct CompressionMeasurement {
         var fieldDelta = 0
         /// Streaming deflate shrunk to the 64 KiB-per-connection budget (`smallStream`).
         var streamDeflateSmall = 0
+        /// What Courier's server sends (PROTOCOL §20.3): the DELTA payload (format byte and
+        /// the smaller of JSON field and Fossil delta) when the key has a base and it is
+        /// smaller than the value, else the value.
+        var wireDelta = 0
+        /// The same, with the value COMPRESSED (dictionary id byte + deflate with the
+        /// dictionary) whenever that is smaller: Courier on the wire.
+        var wire = 0
     }
 
     /// The largest zlib parameters whose per-connection state (deflate + inflate) fits 64 KiB:
@@ -130,6 +138,12 @@ struct CompressionMeasurement {
             case .full(let payload, _):
                 bytes.fieldDelta += payload.count
             }
+            let compressedFull = fullDeflated.map { $0.count + 1 } ?? value.count  // + the dictionary id varint
+            let wireDelta = bases[message.key].flatMap {
+                DeltaPayload.create(from: ByteBuffer(bytes: $0), to: ByteBuffer(bytes: value), formats: .all)?.readableBytes
+            }
+            bytes.wireDelta += wireDelta ?? value.count
+            bytes.wire += min(wireDelta ?? .max, compressedFull, value.count)
             if let base = bases[message.key] {
                 let delta = FossilDelta.create(from: base, to: value)
                 bytes.delta += min(delta.count, value.count)
