@@ -12,10 +12,12 @@ public enum CompressedPayload {
         let id = dictionary?.id ?? 0
         var output = ByteBuffer()
         output.reserveCapacity(payload.readableBytes)
-        writeVarint(UInt64(id), into: &output)
-        let prefix = output.readableBytes
+        var prefix: [UInt8] = []
+        Varint.append(UInt64(id), to: &prefix)
+        output.writeBytes(prefix)
+        let prefixBytes = output.readableBytes
         guard try compressor.compress(payload, dictionary: dictionary, appendingTo: &output) else { return nil }
-        return output.readableBytes - prefix > 0 && output.readableBytes < payload.readableBytes ? output : nil
+        return output.readableBytes - prefixBytes > 0 && output.readableBytes < payload.readableBytes ? output : nil
     }
 
     /// Splits a COMPRESSED payload into its dictionary id and deflate stream.
@@ -46,14 +48,5 @@ public enum CompressedPayload {
         var output = ByteBuffer()
         _ = try decompressor.decompress(deflated, dictionary: dictionary, maxOutput: maxOutput, appendingTo: &output)
         return output
-    }
-
-    static func writeVarint(_ value: UInt64, into buffer: inout ByteBuffer) {
-        var v = value
-        while v >= 0x80 {
-            buffer.writeInteger(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        buffer.writeInteger(UInt8(v))
     }
 }
