@@ -32,10 +32,12 @@ struct RateLimitIntegrationTests {
         #expect(text.contains("-80") || text.contains(",80"), "\(text)")
         #expect(!first.closed)
 
-        // Keep flooding, window after window: closed with 1008.
+        // Keep flooding, window after window: closed with 1008. (Up to 5 s: on a loaded
+        // machine the server may read several of these sends in one window, and only
+        // windows with drops count as strikes.)
         var sequence: UInt32 = 80
         var transcript = Transcript()
-        for _ in 0..<10 {
+        for _ in 0..<50 {
             try? await flooder.send((0..<100).map { _ in sequence += 1; return reliable(sequence) })
             try await Task.sleep(for: .milliseconds(100))
             if !flooder.channel.isActive { break }
