@@ -20,8 +20,10 @@ public struct ServerCompression: Sendable {
     /// Bytes of kept keys and values in all topics.
     public var deltaTotalBytes = 64 * 1_024 * 1_024
     /// Per connection: how many keys' last sent version it remembers (beyond that, new
-    /// keys go whole every time).
-    public var deltaKeysPerConnection = 4_096
+    /// keys go whole every time). About 100 bytes a key (a hash-table slot, and the
+    /// topic-and-key string when it is longer than 15 bytes): the default keeps this
+    /// state under 64 KiB per connection.
+    public var deltaKeysPerConnection = 512
 
     public init() {}
 
