@@ -112,7 +112,7 @@ let package = Package(
         // Human and JSON renderings of decoded messages (used by `courier inspect` and the vector tests).
         .target(
             name: "CourierInspect",
-            dependencies: ["CourierWire", .product(name: "NIOCore", package: "swift-nio")],
+            dependencies: ["CourierWire", "CourierCompression", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strictSettings
         ),
         // malloc, calloc, realloc… counted, then passed on to glibc; the count is written to

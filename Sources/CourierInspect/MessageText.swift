@@ -1,3 +1,4 @@
+import CourierCompression
 import CourierWire
 import NIOCore
 
@@ -149,7 +150,19 @@ public enum MessageText {
     }
 
     static func extensionFields(_ list: [HandshakeExtension]) -> [(String, String)] {
-        list.map { ("extension \($0.id)", Hex.encode($0.value)) }
+        list.map { item in
+            guard item.id == CompressionOffer.extensionID else { return ("extension \(item.id)", Hex.encode(item.value)) }
+            do {
+                let offer = try CompressionOffer(decoding: item.value)
+                let dictionaries = offer.dictionaries.isEmpty ? "no dictionaries" : offer.dictionaries.map { "\($0.id) v\($0.version)" }.joined(separator: ", ")
+                var formats: [String] = []
+                if offer.deltaFormats.contains(.fossil) { formats.append("Fossil") }
+                if offer.deltaFormats.contains(.jsonField) { formats.append("JSON field") }
+                return ("compression (ext 1)", "\(dictionaries); deltas: \(formats.isEmpty ? "none" : formats.joined(separator: ", "))")
+            } catch {
+                return ("compression (ext 1)", "MALFORMED: \(error) (\(Hex.encode(item.value)))")
+            }
+        }
     }
 
     static func quoted(_ s: String) -> String { JSONValue.quote(s) }

@@ -37,7 +37,7 @@ def valid_common(v):
     add("handshake/hmac_resume", M(v, "Handshake", handshake(
         hmac_auth("client-7", MAC), resume(SID, rnd("resume-token", 16), 41))))
     add("handshake/hmac_non_ascii_key_id_extensions", M(v, "Handshake", handshake(
-        hmac_auth("clé-🔑", MAC), None, [(1, b"\x01"), (0xFFFF, b"")], 2, 2)))
+        hmac_auth("clé-🔑", MAC), None, [(1, bytes.fromhex("03010000000700000001")), (0xFFFF, b"")], 2, 2)))
     add("handshake/jwt", M(v, "Handshake", handshake(jwt_auth(JWT), mn=1, mx=1)))
     add("handshake/jwt_resume_extensions", M(v, "Handshake", handshake(
         jwt_auth(JWT), resume(U64_MAX, b"", U32_MAX),
