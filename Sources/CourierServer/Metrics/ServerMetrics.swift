@@ -105,13 +105,13 @@ struct TypedCounters: Sendable {
     }
 
     func record(_ tally: inout MessageTally) {
-        guard tally.isDirty else { return }
-        for slot in 0..<MessageTally.slotCount where tally.messages[slot] > 0 {
+        while tally.dirtySlots != 0 {
+            let slot = tally.dirtySlots.trailingZeroBitCount
+            tally.dirtySlots &= tally.dirtySlots - 1
             messages[slot].increment(by: tally.messages[slot])
             bytes[slot].increment(by: tally.bytes[slot])
             tally.messages[slot] = 0
             tally.bytes[slot] = 0
         }
-        tally.isDirty = false
     }
 }
