@@ -10,8 +10,16 @@ to one results file and prints a table with the ratio of each p50 to raw SwiftNI
 
     python3 Benchmarks/Peers/run.py                       # 5 rounds, 64 B, 20,000 timed messages
     python3 Benchmarks/Peers/run.py --rounds 3 --skip-build --peers nio-echo,courier-loop
+    python3 Benchmarks/Peers/run.py --throughput 16       # also msgs/s per peer with 16 in flight, same rounds
+    python3 Benchmarks/Peers/run.py --peers nio-echo,courier-loop,courier-loop-tls   # ws:// against wss://
+    python3 Benchmarks/Peers/run.py --peers nio-echo,courier-loop --before /tmp/courier-old   # a change, before and after
 
-Then: python3 Benchmarks/Peers/chart.py RESULTS.json (an SVG into docs/benchmarks/).
+Then: python3 Benchmarks/Peers/chart.py RESULTS.json (SVGs into docs/benchmarks/: the
+latency percentiles, and with --throughput the msgs/s per peer).
+
+The `-tls` rows run Courier over wss:// (`courier bench rtt --tls-cert … --tls-key …`)
+with a self-signed certificate for 127.0.0.1 that this script makes with openssl in a
+temporary directory (or --tls-cert/--tls-key); the client trusts exactly that certificate.
 """
 import argparse
 import datetime
@@ -36,6 +44,8 @@ PEERS = {
     "nio-echo": ("raw SwiftNIO (NIOWebSocket handler)", "swift"),
     "courier-loop": ("Courier, event-loop client (--client loop)", "courier"),
     "courier-app": ("Courier, CourierClient awaited (--client app)", "courier"),
+    "courier-loop-tls": ("Courier over wss:// (TLS 1.3), event-loop client", "courier"),
+    "courier-app-tls": ("Courier over wss:// (TLS 1.3), CourierClient awaited", "courier"),
     "courier-echo": ("courier serve --echo-path (no protocol)", "courier-echo"),
     "hummingbird-echo": ("hummingbird-websocket", "swift"),
     "websocketkit-echo": ("vapor/websocket-kit on NIO", "swift"),
@@ -43,6 +53,14 @@ PEERS = {
     "node-ws": ("Node ws", "command"),
 }
 BASELINE = "nio-echo"
+# Suffix of the rows that run --before's executable (client and server) instead of this checkout's.
+BEFORE = "@before"
+
+
+def describe(name):
+    if name.endswith(BEFORE):
+        return PEERS[name[:-len(BEFORE)]][0] + " (--before build)"
+    return PEERS[name][0]
 
 
 def command_for(name):
@@ -104,10 +122,20 @@ def stop_peer(process):
         process.wait()
 
 
-def bench(courier, extra, args):
+def make_certificate(directory):
+    """A self-signed certificate (P-256) for 127.0.0.1 and localhost; returns (cert, key)."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run([
+        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", key, "-out", cert,
+    ], check=True, capture_output=True)
+    return cert, key
+
+
+def bench(courier, extra, args, pipelined):
     argv = [courier, "bench", "rtt", "--json", "--count", str(args.count), "--warmup", str(args.warmup), "--payload", str(args.payload)] + extra
-    if args.pipelined > 1:
-        argv += ["--pipelined", str(args.pipelined)]
+    if pipelined > 1:
+        argv += ["--pipelined", str(pipelined)]
     result = subprocess.run(pinned(argv, args), capture_output=True, text=True, timeout=args.timeout)
     if result.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({result.returncode}): {result.stderr.strip()[-500:]}")
@@ -115,11 +143,14 @@ def bench(courier, extra, args):
     return argv, json.loads(result.stdout[start:result.stdout.rindex("}") + 1])
 
 
-def measure(name, peers_bin, courier, args):
+def measure(name, peers_bin, courier, args, pipelined):
+    if name.endswith(BEFORE):
+        name, courier = name[:-len(BEFORE)], args.before
     description, kind = PEERS[name]
     if kind == "courier":
-        client = name.split("-", 1)[1]
-        argv, report = bench(courier, ["--client", client], args)
+        client = name.split("-")[1]
+        tls = ["--tls-cert", args.tls_cert, "--tls-key", args.tls_key] if name.endswith("-tls") else []
+        argv, report = bench(courier, ["--client", client] + tls, args, pipelined)
         return argv, report
     if kind == "courier-echo":
         argv = [courier, "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "1", "--log-level", "error", "--echo-path", "/echo"]
@@ -130,27 +161,56 @@ def measure(name, peers_bin, courier, args):
         process, port = start_peer(argv, args)
         path = "/"
     try:
-        return bench(courier, ["--raw-echo", f"ws://127.0.0.1:{port}{path}"], args)
+        return bench(courier, ["--raw-echo", f"ws://127.0.0.1:{port}{path}"], args, pipelined)
     finally:
         stop_peer(process)
 
 
+def ratio(mine, baseline):
+    """p50 ÷ the baseline's p50, in nanoseconds when both runs report them."""
+    if mine.get("ns") and baseline.get("ns"):
+        return mine["ns"]["p50"] / baseline["ns"]["p50"]
+    return mine["p50"] / baseline["p50"]
+
+
 def summarize(runs, names):
     """Per peer: the median over rounds of each percentile, and of the same-round p50 ratio to the baseline."""
-    by_round = {}
+    by_round, rates_by_round = {}, {}
     for run in runs:
-        by_round.setdefault(run["round"], {})[run["peer"]] = run["report"]["rtt_us"]
+        by_round.setdefault(run["round"], {})[run["peer"]] = dict(run["report"]["rtt_us"], ns=run["report"].get("rtt_ns"))
+        if "messages_per_second" in run["report"]:
+            rates_by_round.setdefault(run["round"], {})[run["peer"]] = run["report"]["messages_per_second"]
     summary = {}
     for name in names:
         mine = [r["report"]["rtt_us"] for r in runs if r["peer"] == name]
         if not mine:
             continue
         entry = {key: statistics.median(m[key] for m in mine) for key in ("p50", "p99", "p999", "max")}
-        ratios = [rnd[name]["p50"] / rnd[BASELINE]["p50"] for rnd in by_round.values() if name in rnd and BASELINE in rnd and rnd[BASELINE]["p50"]]
+        fine = [r["report"]["rtt_ns"] for r in runs if r["peer"] == name and "rtt_ns" in r["report"]]
+        if len(fine) == len(mine):
+            entry["p50_ns"] = statistics.median(f["p50"] for f in fine)
+        # The ratio from the nanosecond medians when both rows have them (µs buckets are
+        # too coarse: 16 against 20 µs could be anything from 1.18× to 1.31×).
+        ratios = [ratio(rnd[name], rnd[BASELINE]) for rnd in by_round.values() if name in rnd and BASELINE in rnd and rnd[BASELINE]["p50"]]
         entry["p50_ratio_to_nio"] = round(statistics.median(ratios), 3) if ratios else None
         rates = [r["report"]["messages_per_second"] for r in runs if r["peer"] == name and "messages_per_second" in r["report"]]
         if rates:
             entry["messages_per_second"] = statistics.median(rates)
+            rate_ratios = [rnd[name] / rnd[BASELINE] for rnd in rates_by_round.values() if name in rnd and rnd.get(BASELINE)]
+            entry["messages_per_second_ratio_to_nio"] = round(statistics.median(rate_ratios), 3) if rate_ratios else None
+        plain = name.replace("-tls", "")
+        if plain != name:
+            # wss:// against ws:// of the same client, round by round.
+            tls_ratios = [ratio(rnd[name], rnd[plain]) for rnd in by_round.values() if name in rnd and plain in rnd and rnd[plain]["p50"]]
+            entry["p50_ratio_to_ws"] = round(statistics.median(tls_ratios), 3) if tls_ratios else None
+        if name.endswith(BEFORE):
+            # This checkout's build against --before's, round by round.
+            after = name[:-len(BEFORE)]
+            change = [ratio(rnd[after], rnd[name]) for rnd in by_round.values() if name in rnd and after in rnd and rnd[name]["p50"]]
+            entry["p50_after_over_before"] = round(statistics.median(change), 3) if change else None
+        connects = [r["report"]["connect_us"] for r in runs if r["peer"] == name and "connect_us" in r["report"]]
+        if connects:
+            entry["connect_us"] = statistics.median(connects)
         entry["rounds"] = len(mine)
         entry["p50_by_round"] = [m["p50"] for m in mine]
         entry["p50_best"] = min(entry["p50_by_round"])
@@ -160,13 +220,21 @@ def summarize(runs, names):
 
 def table(summary):
     rates = any("messages_per_second" in entry for entry in summary.values())
+    connects = any("connect_us" in entry for entry in summary.values())
     lines = [
-        "| peer | p50 µs | p99 µs | p99.9 µs | max µs | p50 / raw SwiftNIO | best p50 µs |" + (" msgs/s |" if rates else ""),
-        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if rates else ""),
+        "| peer | p50 µs | p99 µs | p99.9 µs | max µs | p50 / raw SwiftNIO | best p50 µs |" + (" msgs/s | msgs/s / raw SwiftNIO |" if rates else "") + (" connect µs |" if connects else ""),
+        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if rates else "") + ("---:|" if connects else ""),
     ]
     for name, entry in summary.items():
         ratio = f"{entry['p50_ratio_to_nio']:.2f}×" if entry["p50_ratio_to_nio"] is not None else "–"
-        lines.append(f"| {name} ({PEERS[name][0]}) | {entry['p50']:g} | {entry['p99']:g} | {entry['p999']:g} | {entry['max']:g} | {ratio} | {entry['p50_best']:g} |" + (f" {entry.get('messages_per_second', 0):,.0f} |" if rates else ""))
+        p50 = f"{entry['p50']:g}" + (f" ({entry['p50_ns'] / 1000:.2f})" if "p50_ns" in entry else "")
+        line = f"| {name} ({describe(name)}) | {p50} | {entry['p99']:g} | {entry['p999']:g} | {entry['max']:g} | {ratio} | {entry['p50_best']:g} |"
+        if rates:
+            rate_ratio = entry.get("messages_per_second_ratio_to_nio")
+            line += f" {entry.get('messages_per_second', 0):,.0f} | " + (f"{rate_ratio:.2f}×" if rate_ratio is not None else "–") + " |"
+        if connects:
+            line += f" {entry['connect_us']:,.0f} |" if "connect_us" in entry else " – |"
+        lines.append(line)
     return "\n".join(lines)
 
 
@@ -177,6 +245,12 @@ def main():
     parser.add_argument("--warmup", type=int, default=2_000)
     parser.add_argument("--payload", type=int, default=64)
     parser.add_argument("--pipelined", type=int, default=1, help="messages in flight (above 1 adds msgs/s; courier-app is skipped)")
+    parser.add_argument("--throughput", type=int, default=0, metavar="N",
+                        help="also run every peer with N in flight in each round (msgs/s per peer, 'throughput' in the results; courier-app is skipped)")
+    parser.add_argument("--tls-cert", help="PEM certificate for the -tls peers (default: a self-signed one for 127.0.0.1 made with openssl)")
+    parser.add_argument("--tls-key", help="PEM private key of --tls-cert")
+    parser.add_argument("--before", metavar="COURIER",
+                        help="another courier executable (e.g. a build of the previous commit): every courier-* peer also runs with it, as NAME@before, in the same rounds")
     parser.add_argument("--peers", default=",".join(PEERS), help="comma-separated, from: " + ", ".join(PEERS))
     parser.add_argument("--skip-build", action="store_true", help="use the release builds already there")
     parser.add_argument("--courier", help="the courier executable to run (default: this checkout's release build)")
@@ -188,8 +262,15 @@ def main():
     unknown = [n for n in names if n not in PEERS]
     if unknown:
         parser.error(f"unknown peers: {', '.join(unknown)}")
-    if args.pipelined > 1 and "courier-app" in names:
-        names.remove("courier-app")  # CourierClient.sendAcknowledged is awaited one at a time
+    if args.pipelined > 1:
+        names = [n for n in names if not n.startswith("courier-app")]  # CourierClient.sendAcknowledged is awaited one at a time
+    if args.throughput and args.throughput == args.pipelined:
+        parser.error("--throughput must differ from --pipelined")
+    if args.before:
+        # Its own private copy too; the rows interleave with this checkout's.
+        names += [n + BEFORE for n in names if PEERS[n][1] in ("courier", "courier-echo")]
+    if (args.tls_cert is None) != (args.tls_key is None):
+        parser.error("--tls-cert and --tls-key go together")
     if "node-ws" in names and not shutil.which("node"):
         parser.error("node-ws needs node and Debian's node-ws: apt-get install -y nodejs node-ws")
 
@@ -200,32 +281,46 @@ def main():
     snapshot = tempfile.mkdtemp(prefix="courier-peers-")
     shutil.copy2(courier, os.path.join(snapshot, "courier"))
     courier = os.path.join(snapshot, "courier")
+    if args.before:
+        shutil.copy2(args.before, os.path.join(snapshot, "courier-before"))
+        args.before = os.path.join(snapshot, "courier-before")
+    if any(n.replace(BEFORE, "").endswith("-tls") for n in names) and args.tls_cert is None:
+        args.tls_cert, args.tls_key = make_certificate(snapshot)
+    # Measurements of one round: (peer, in flight); the throughput pass runs in the same rounds.
+    passes = [(args.pipelined, names)]
+    if args.throughput > 1:
+        passes.append((args.throughput, [n for n in names if not n.startswith("courier-app")]))
     started = datetime.datetime.now(datetime.timezone.utc)
     runs, failures = [], []
     for round_index in range(args.rounds):
-        shift = round_index % len(names)
-        order = names[shift:] + names[:shift]  # rotate, so no peer always runs first or after the same one
-        for name in order:
-            log(f"round {round_index + 1}/{args.rounds}: {name} …")
-            try:
-                argv, report = measure(name, peers_bin, courier, args)
-            except Exception as error:  # one failing peer must not lose the others' numbers
-                log(f"  failed: {error}")
-                failures.append({"peer": name, "round": round_index + 1, "error": str(error)})
-                continue
-            log(f"  p50 {report['rtt_us']['p50']} µs  p99 {report['rtt_us']['p99']} µs")
-            runs.append({"peer": name, "round": round_index + 1, "command": ["courier"] + argv[1:], "report": report})
+        for pipelined, pass_names in passes:
+            shift = round_index % len(pass_names)
+            order = pass_names[shift:] + pass_names[:shift]  # rotate, so no peer always runs first or after the same one
+            for name in order:
+                log(f"round {round_index + 1}/{args.rounds}: {name}, {pipelined} in flight …")
+                try:
+                    argv, report = measure(name, peers_bin, courier, args, pipelined)
+                except Exception as error:  # one failing peer must not lose the others' numbers
+                    log(f"  failed: {error}")
+                    failures.append({"peer": name, "round": round_index + 1, "pipelined": pipelined, "error": str(error)})
+                    continue
+                rate = f"  {report['messages_per_second']:,} msgs/s" if "messages_per_second" in report else ""
+                log(f"  p50 {report['rtt_us']['p50']} µs  p99 {report['rtt_us']['p99']} µs{rate}")
+                runs.append({"peer": name, "round": round_index + 1, "pipelined": pipelined, "command": ["courier"] + argv[1:], "report": report})
 
-    summary = summarize(runs, names)
+    summary = summarize([r for r in runs if r["pipelined"] == args.pipelined], names)
+    throughput = summarize([r for r in runs if r["pipelined"] == args.throughput], passes[1][1]) if len(passes) > 1 else None
     results = {
         "benchmark": "rtt-peers",
         "date_utc": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "machine": {"cores": os.cpu_count(), "kernel": platform.release(), "python": platform.python_version()},
         "command": " ".join([os.path.relpath(sys.argv[0], ROOT)] + sys.argv[1:]),
-        "settings": {"rounds": args.rounds, "count": args.count, "warmup": args.warmup, "payload_bytes": args.payload, "pipelined": args.pipelined, "cpus": args.cpus},
-        "peers": {name: PEERS[name][0] for name in names},
+        "settings": {"rounds": args.rounds, "count": args.count, "warmup": args.warmup, "payload_bytes": args.payload, "pipelined": args.pipelined, "cpus": args.cpus,
+                     "throughput_pipelined": args.throughput if throughput else None},
+        "peers": {name: describe(name) for name in names},
         "baseline": BASELINE,
         "summary": summary,
+        "throughput": throughput,
         "runs": runs,
         "failures": failures,
     }
@@ -235,8 +330,16 @@ def main():
     with open(output, "w") as handle:
         json.dump(results, handle, indent=2)
     print(f"RTT, {args.payload} B binary messages, {args.pipelined} in flight, {args.count} timed per run, median of {args.rounds} interleaved rounds, {os.cpu_count()} cores, pinned to CPUs {args.cpus}, {results['date_utc']}")
-    print("(medians over rounds; the ratio is the median of p50 / nio-echo's p50 in the same round; best = lowest p50 of any round)")
+    print("(medians over rounds; p50 in µs buckets, in brackets from the nanosecond histogram; the ratio is the median of p50 / nio-echo's p50 in the same round, in nanoseconds; best = lowest p50 of any round)")
     print(table(summary))
+    for name, entry in summary.items():
+        if entry.get("p50_after_over_before") is not None:
+            print(f"{name[:-len(BEFORE)]}: p50 of this build ÷ p50 of --before in the same round, median: {entry['p50_after_over_before']:.3f}")
+        if entry.get("p50_ratio_to_ws") is not None:
+            print(f"{name}: p50 over wss:// ÷ over ws:// ({name.replace('-tls', '')}) in the same round, median: {entry['p50_ratio_to_ws']:.2f}×")
+    if throughput:
+        print(f"\nThroughput: {args.throughput} in flight, same rounds (msgs/s ratio: median of msgs/s / nio-echo's in the same round)")
+        print(table(throughput))
     if failures:
         print(f"{len(failures)} runs failed: " + "; ".join(f"{f['peer']} round {f['round']}: {f['error'][:120]}" for f in failures))
     print(f"results: {os.path.relpath(output, os.getcwd())}")

@@ -15,13 +15,16 @@ struct MessageTally {
 
     var messages = [Int](repeating: 0, count: slotCount)
     var bytes = [Int](repeating: 0, count: slotCount)
-    var isDirty = false
+    /// Bit `slot` is set when that slot counted something since the last report (a
+    /// report visits only those: usually one or two of the 15).
+    var dirtySlots: UInt16 = 0
+    var isDirty: Bool { dirtySlots != 0 }
 
     mutating func add(_ type: MessageType, bytes count: Int) {
         let slot = Self.slot(of: type)
         messages[slot] &+= 1
         bytes[slot] &+= count
-        isDirty = true
+        dirtySlots |= 1 << slot
     }
 
     static func slot(of type: MessageType) -> Int {

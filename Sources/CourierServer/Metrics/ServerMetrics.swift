@@ -12,7 +12,11 @@ import Metrics
 /// Per-message counts stay cheap: the handlers for each message type are created here
 /// once, connections tally into a `MessageTally` (two array slots per message) and
 /// hand the tally over once per read batch or write.
-struct ServerMetrics: Sendable {
+///
+/// A class, shared by reference: as a struct of ~20 metric objects, every use from a
+/// connection handler (`server.metrics.…`, several per read batch) copied it, with a
+/// retain and a release of each of them (~3 % of the server's CPU in the RTT profile).
+final class ServerMetrics: Sendable {
     let factory: any MetricsFactory
 
     /// Courier connections open now (upgraded WebSockets).
@@ -111,13 +115,13 @@ struct TypedCounters: Sendable {
     }
 
     func record(_ tally: inout MessageTally) {
-        guard tally.isDirty else { return }
-        for slot in 0..<MessageTally.slotCount where tally.messages[slot] > 0 {
+        while tally.dirtySlots != 0 {
+            let slot = tally.dirtySlots.trailingZeroBitCount
+            tally.dirtySlots &= tally.dirtySlots - 1
             messages[slot].increment(by: tally.messages[slot])
             bytes[slot].increment(by: tally.bytes[slot])
             tally.messages[slot] = 0
             tally.bytes[slot] = 0
         }
-        tally.isDirty = false
     }
 }

@@ -30,6 +30,8 @@ public struct TopicHistory: Sendable {
 
     let epoch: UInt64
     let limits: Limits
+    /// `limits.maxAge` in nanoseconds (compared on every append: integers, not `Duration`).
+    private let maxAgeNanoseconds: UInt64
     /// The offset the next message will get.
     private(set) var nextOffset: UInt64 = 1
     private(set) var entries = Deque<Entry>()
@@ -38,6 +40,7 @@ public struct TopicHistory: Sendable {
     init(epoch: UInt64, limits: Limits) {
         self.epoch = epoch
         self.limits = limits
+        self.maxAgeNanoseconds = UInt64(limits.maxAge.nanoseconds)
     }
 
     /// Keeps `message` (its payload copied into storage of its own, so the history
@@ -56,11 +59,17 @@ public struct TopicHistory: Sendable {
     }
 
     mutating func prune(now: SessionInstant) {
-        while let first = entries.first,
-              entries.count > limits.maxMessages || bytes > limits.maxBytes || now.since(first.at) > limits.maxAge {
-            bytes -= first.bytes
-            entries.removeFirst()
+        // Only the oldest entry's time is read (binding the whole entry would copy it, its
+        // message and payload retained, twice per append); the removed entry is moved out.
+        while let oldest = entries.first?.at, isOverLimits(oldest: oldest, now: now) {
+            bytes -= entries.removeFirst().bytes
         }
+    }
+
+    private func isOverLimits(oldest: SessionInstant, now: SessionInstant) -> Bool {
+        if entries.count > limits.maxMessages || bytes > limits.maxBytes { return true }
+        let age = now.nanoseconds > oldest.nanoseconds ? now.nanoseconds - oldest.nanoseconds : 0
+        return age > maxAgeNanoseconds
     }
 
     enum Recovery {

@@ -33,6 +33,9 @@ public struct RateLimiter: Hashable, Sendable {
     }
 
     public let limits: Limits
+    /// `limits.window` in nanoseconds, at least 1 (`admit` divides by it per message:
+    /// integers, not `Duration`'s 128-bit arithmetic).
+    private let windowNanoseconds: UInt64
     private var messages: TokenBucket
     private var bytes: TokenBucket
     private var windowStart: SessionInstant
@@ -47,10 +50,12 @@ public struct RateLimiter: Hashable, Sendable {
         self.messages = TokenBucket(ratePerSecond: limits.messagesPerSecond, burst: max(1, limits.messagesPerSecond * limits.burstSeconds), now: now)
         self.bytes = TokenBucket(ratePerSecond: limits.bytesPerSecond, burst: max(1, limits.bytesPerSecond * limits.burstSeconds), now: now)
         self.windowStart = now
+        self.windowNanoseconds = UInt64(max(1, limits.window.nanoseconds))
     }
 
     public mutating func admit(bytes count: Int, now: SessionInstant) -> Decision {
-        let window = Int64(now.since(windowStart).nanoseconds / max(1, limits.window.nanoseconds))
+        let elapsed = now.nanoseconds > windowStart.nanoseconds ? now.nanoseconds - windowStart.nanoseconds : 0
+        let window = Int64(elapsed / windowNanoseconds)
         // Take from both only if both allow it.
         var messagesAfter = messages
         var bytesAfter = bytes

@@ -27,10 +27,13 @@ struct BenchTarget {
     ///     CourierMallocCounter library is built beside this executable.
     ///   - tlsTrust: with a `wss://` URL: a PEM file of trust roots (nil: the system's);
     ///     nil `tlsTrust` and `allowsTLS` false refuse `wss://`.
+    ///   - serverTLS: serve `wss://` with this certificate and key (child process only);
+    ///     the client then trusts `tlsTrust`, or the certificate itself (self-signed).
     static func make(
         url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, countMallocs: Bool = false,
-        serverArguments: [String] = [], allowsTLS: Bool = false, tlsTrust: String? = nil
+        serverArguments: [String] = [], allowsTLS: Bool = false, tlsTrust: String? = nil, serverTLS: (certificate: String, key: String)? = nil
     ) async throws -> BenchTarget {
+        guard serverTLS == nil || (url == nil && allowsTLS) else { throw BenchError("--tls-cert and --tls-key start the bench's own server: not with --url") }
         if let url {
             guard let token else { throw BenchError("--url needs --token") }
             guard let parsed = URLComponents(string: url), parsed.scheme == "ws" || parsed.scheme == "wss", let host = parsed.host else {
@@ -46,6 +49,7 @@ struct BenchTarget {
         }
         if ProcessInfo.processInfo.environment["COURIER_BENCH_IN_PROCESS"] == nil {
             var arguments = serverArguments
+            if let serverTLS { arguments += ["--tls-cert", serverTLS.certificate, "--tls-key", serverTLS.key] }
             if forFanout {
                 arguments += ["--max-subscriptions", "16", "--history-messages", "0", "--connections-per-second", "1000000", "--connection-burst", "1000000", "--failed-handshakes-per-minute", "1000"]
             }
@@ -54,8 +58,10 @@ struct BenchTarget {
             }
             let child = try await BenchServerProcess.start(threads: serverThreads, arguments: arguments, countMallocs: countMallocs)
             let token = try await DevelopmentToken.mint(secret: child.secret, subject: "bench", publish: [">"], subscribe: [">"], lifetime: .seconds(3_600), now: Date())
-            return BenchTarget(host: "127.0.0.1", port: child.port, token: token, server: nil, child: child)
+            let tls = serverTLS.map { CourierClient.TLS(trustRoots: .pemFile(tlsTrust ?? $0.certificate)) }
+            return BenchTarget(host: "127.0.0.1", port: child.port, token: token, server: nil, child: child, tls: tls)
         }
+        guard serverTLS == nil else { throw BenchError("--tls-cert needs the server in a child process (not COURIER_BENCH_IN_PROCESS)") }
         let secret = DevelopmentToken.generateSecret()
         let auth = try AuthConfiguration(jwtKeys: [try JWTVerificationKey.hs256(secret: secret)])
         var logger = Logger(label: "courier.bench.server")

@@ -59,7 +59,7 @@ final class BenchServerProcess: @unchecked Sendable {
         let lifeline = Pipe()
         process.standardInput = lifeline
         try process.run()
-        // The banner's first line names the port: "Courier is listening on ws://127.0.0.1:PORT/ …".
+        // The banner's first line names the port: "Courier is listening on ws://127.0.0.1:PORT/ …" (wss:// with TLS).
         let port = try await Task.detached { () throws -> Int in
             var text = ""
             let handle = output.fileHandleForReading
@@ -67,7 +67,7 @@ final class BenchServerProcess: @unchecked Sendable {
                 let chunk = handle.availableData
                 if chunk.isEmpty { throw BenchError("courier serve exited before listening (exit status \(process.isRunning ? 0 : process.terminationStatus))") }
                 text += String(decoding: chunk, as: UTF8.self)
-                if let range = text.range(of: "ws://127.0.0.1:"), let end = text[range.upperBound...].firstIndex(of: "/"),
+                if let range = text.range(of: "s://127.0.0.1:"), let end = text[range.upperBound...].firstIndex(of: "/"),
                    let port = Int(text[range.upperBound..<end]) {
                     // Keep draining its output so the child never blocks on a full pipe.
                     Thread.detachNewThread { while !handle.availableData.isEmpty {} }

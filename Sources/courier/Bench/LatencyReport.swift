@@ -39,3 +39,8 @@ struct Progress {
         if done == total { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }
+
+extension Duration {
+    /// Whole microseconds (rounded down).
+    var wholeMicroseconds: Int64 { components.seconds * 1_000_000 + components.attoseconds / 1_000_000_000_000 }
+}

@@ -2,9 +2,11 @@ import ArgumentParser
 import CourierClient
 import CourierInspect
 import CourierWire
+import Histogram
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// `courier bench rtt`: round-trip time of an acknowledged message on one connection:
 /// from `sendAcknowledged` to the server's Acknowledge, as an application sees it
@@ -30,8 +32,11 @@ struct RTTBench: AsyncParsableCommand {
     @Option(name: [.customLong("protocol")], help: "Protocol version 1 or 2.") var protocolVersion: UInt8 = 2
     @Option(help: "Measure a running server (ws://host:port/, or wss:// with the app client); default: start one in this process.") var url: String?
     @Option(help: "Token for --url.") var token: String?
-    @Option(name: .customLong("tls-ca"), help: "With --url wss://…: PEM file of the CA (or self-signed certificate) to trust; default: the system's roots. Not with --client loop.")
+    @Option(name: .customLong("tls-ca"), help: "With --url wss://… or --tls-cert: PEM file of the CA (or self-signed certificate) to trust; default: the system's roots (with --tls-cert: that certificate).")
     var tlsCA: String?
+    @Option(name: .customLong("tls-cert"), help: "Measure over wss://: the bench's own server serves TLS with this PEM certificate (needs --tls-key; not with --url).")
+    var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
     @Option(help: "Event loop threads of the in-process server.") var serverThreads = 1
     @Option(name: .customLong("raw-echo"), help: "Measure a plain WebSocket binary echo server at this URL (ws://127.0.0.1:PORT/path) instead of Courier.")
     var rawEcho: String?
@@ -46,6 +51,14 @@ struct RTTBench: AsyncParsableCommand {
         }
         guard pipelined > 0, pipelined <= 65_536 else { throw ValidationError("--pipelined must be 1...65536") }
         guard pipelined == 1 || rawEcho != nil || client == .loop else { throw ValidationError("--pipelined needs --raw-echo or --client loop") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard tlsCert == nil || (url == nil && rawEcho == nil) else { throw ValidationError("--tls-cert starts the bench's own server: not with --url or --raw-echo") }
+    }
+
+    /// `--tls-cert` and `--tls-key`, when given.
+    var serverTLS: (certificate: String, key: String)? {
+        guard let tlsCert, let tlsKey else { return nil }
+        return (tlsCert, tlsKey)
     }
 
     func run() async throws {
@@ -53,18 +66,20 @@ struct RTTBench: AsyncParsableCommand {
         if client == .loop { return try await runLoop() }
         guard let version = ProtocolVersion(rawValue: protocolVersion) else { throw ValidationError("--protocol must be 1 or 2") }
         guard count > 0, payload >= 0, payload <= 1 << 20 else { throw ValidationError("--count must be positive and --payload at most 1 MiB") }
-        let target = try await BenchTarget.make(url: url, token: token, serverThreads: serverThreads, allowsTLS: true, tlsTrust: tlsCA)
+        let target = try await BenchTarget.make(url: url, token: token, serverThreads: serverThreads, allowsTLS: true, tlsTrust: tlsCA, serverTLS: serverTLS)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let client = CourierClient(
             configuration: .init(host: target.host, port: target.port, protocolVersions: [version], authentication: .jwt(token: target.token), tls: target.tls),
             eventLoopGroup: group
         )
+        let clock = ContinuousClock()
+        let connectStarted = clock.now
         try await client.connect()
+        let connectTime = clock.now - connectStarted
         let body = ByteBuffer(repeating: 0x61, count: payload)
         for _ in 0..<warmup { try await client.sendAcknowledged(body, to: .topic("bench.rtt")) }
         var report = LatencyReport()
         var progress = Progress(total: count)
-        let clock = ContinuousClock()
         for index in 0..<count {
             let started = clock.now
             try await client.sendAcknowledged(body, to: .topic("bench.rtt"))
@@ -80,10 +95,12 @@ struct RTTBench: AsyncParsableCommand {
                 ("payload_bytes", .number(Int64(payload))), ("protocol", .number(Int64(version.rawValue))),
                 ("count", .number(Int64(report.count))), ("rtt_us", report.json),
                 ("target", .string("courier")), ("client", .string(Client.app.rawValue)),
+                ("tls", .bool(target.tls != nil)), ("connect_us", .number(connectTime.wholeMicroseconds)),
             ]).pretty)
         } else {
-            print("rtt: \(payload) B acknowledged messages, protocol \(version), 1 connection, \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
+            print("rtt: \(payload) B acknowledged messages, protocol \(version)\(target.tls != nil ? " over TLS" : ""), 1 connection, \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
             print("  " + report.line)
+            print("  connect (TCP\(target.tls != nil ? " + TLS" : "") + WebSocket upgrade + Courier handshake): \(connectTime.wholeMicroseconds) µs")
         }
     }
 
@@ -106,7 +123,10 @@ struct RTTBench: AsyncParsableCommand {
     /// `--client loop`: the same ping-pong over the Courier protocol (reliable message → Acknowledge).
     func runLoop() async throws {
         guard protocolVersion == 2 else { throw ValidationError("--client loop speaks protocol 2 only") }
-        let target = try await BenchTarget.make(url: url, token: token, serverThreads: serverThreads, unlimitedRates: true)
+        let target = try await BenchTarget.make(
+            url: url, token: token, serverThreads: serverThreads, unlimitedRates: true, allowsTLS: true, tlsTrust: tlsCA, serverTLS: serverTLS
+        )
+        let tls = try target.tls.map(Self.clientContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let loop = group.next()
         let done = loop.makePromise(of: PingPongRun.self)
@@ -115,11 +135,20 @@ struct RTTBench: AsyncParsableCommand {
             done: done, progress: progressLine()
         )
         let outcome: Result<PingPongRun, any Error>
+        var connectTime = Duration.zero
         do {
-            let connection = try await RawCourierConnection.connect(
-                host: target.host, port: target.port, token: target.token, subscribeTo: nil,
-                received: NIOLockedValueBox(0), group: loop, driver: driver
-            )
+            let clock = ContinuousClock()
+            let connectStarted = clock.now
+            let connection: RawCourierConnection
+            do {
+                connection = try await RawCourierConnection.connect(
+                    host: target.host, port: target.port, token: target.token, subscribeTo: nil,
+                    received: NIOLockedValueBox(0), group: loop, driver: driver, tls: tls
+                )
+            } catch ChannelError.ioOnClosedChannel where tls != nil {
+                throw BenchError("the wss:// connection closed before the Courier handshake: is the server's certificate trusted (--tls-ca) and does it name 127.0.0.1?")
+            }
+            connectTime = clock.now - connectStarted
             try await loop.submit { driver.start(connection) }.get()
             outcome = .success(try await done.futureResult.get())
             connection.channel?.close(promise: nil)
@@ -128,7 +157,22 @@ struct RTTBench: AsyncParsableCommand {
         }
         try? await group.shutdownGracefully()
         await target.stop()
-        report(try outcome.get(), target: "courier", describe: "\(payload) B acknowledged messages, protocol v2, loop client")
+        let secure = tls != nil
+        report(
+            try outcome.get(), target: "courier", describe: "\(payload) B acknowledged messages, protocol v2\(secure ? " over TLS" : ""), loop client",
+            connect: (connectTime, secure)
+        )
+    }
+
+    /// The loop client's TLS context: full verification against the target's trust roots.
+    static func clientContext(_ tls: CourierClient.TLS) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        switch tls.trustRoots {
+        case .system: configuration.trustRoots = .default
+        case .pemFile(let path): configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+        case .pemBytes(let bytes): configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(bytes))
+        }
+        return try NIOSSLContext(configuration: configuration)
     }
 
     /// A progress callback for the event loop (nil with `--json`).
@@ -138,20 +182,30 @@ struct RTTBench: AsyncParsableCommand {
         return { done in progress.withLockedValue { $0.update(done) } }
     }
 
-    func report(_ run: PingPongRun, target: String, describe: String) {
+    /// - Parameter connect: how long connecting took (TCP, TLS if `tls`, WebSocket
+    ///   upgrade, Courier handshake), for the Courier loop client.
+    func report(_ run: PingPongRun, target: String, describe: String, connect: (time: Duration, tls: Bool)? = nil) {
         if json {
             var fields: [(String, JSONValue)] = [
                 ("scenario", .string("rtt")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
                 ("payload_bytes", .number(Int64(payload))), ("count", .number(Int64(run.report.count))), ("rtt_us", run.report.json),
+                ("rtt_ns", .object([
+                    ("p50", .number(Int64(run.nanoseconds.valueAtPercentile(50)))), ("p99", .number(Int64(run.nanoseconds.valueAtPercentile(99)))),
+                    ("p999", .number(Int64(run.nanoseconds.valueAtPercentile(99.9)))),
+                ])),
                 ("target", .string(target)), ("pipelined", .number(Int64(pipelined))),
             ]
             if target == "courier" { fields += [("protocol", .number(2)), ("client", .string(Client.loop.rawValue))] }
+            if let connect { fields += [("tls", .bool(connect.tls)), ("connect_us", .number(connect.time.wholeMicroseconds))] }
             if pipelined > 1 { fields.append(("messages_per_second", .number(Int64(run.messagesPerSecond)))) }
             print(JSONValue.object(fields).pretty)
         } else {
             print("rtt: \(describe), \(pipelined) in flight, 1 connection, \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
             print("  " + run.report.line)
+            let p50 = run.nanoseconds.valueAtPercentile(50), p99 = run.nanoseconds.valueAtPercentile(99)
+            print("  p50 \(Double(p50 / 10) / 100) µs  p99 \(Double(p99 / 10) / 100) µs (nanosecond histogram)")
             if pipelined > 1 { print("  \(Int(run.messagesPerSecond)) msgs/s") }
+            if let connect { print("  connect (TCP\(connect.tls ? " + TLS" : "") + WebSocket upgrade + Courier handshake): \(connect.time.wholeMicroseconds) µs") }
         }
     }
 }

@@ -3,6 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 
 /// What a load generator does with an established connection, on its event loop.
@@ -67,9 +68,12 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
     ///   - heartbeats: counts the heartbeat pings answered.
     ///   - source: the local address to bind the socket to (e.g. another 127.0.0.x, so
     ///     that many connections are not limited by one address's ephemeral ports).
+    ///   - tls: `wss://`: TLS under the WebSocket connection with this context (the
+    ///     server's certificate verified as the context says; no SNI for an IP address).
     static func connect(
         host: String, port: Int, token: String, subscribeTo: String?, received: NIOLockedValueBox<Int>, group: any EventLoopGroup,
-        driver: (any RawConnectionDriver)? = nil, heartbeats: NIOLockedValueBox<Int>? = nil, source: SocketAddress? = nil
+        driver: (any RawConnectionDriver)? = nil, heartbeats: NIOLockedValueBox<Int>? = nil, source: SocketAddress? = nil,
+        tls: NIOSSLContext? = nil
     ) async throws -> RawCourierConnection {
         let loop = group.next()
         let ready = loop.makePromise(of: Void.self)
@@ -80,6 +84,10 @@ final class RawCourierConnection: ChannelInboundHandler, RemovableChannelHandler
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let isAddress = (try? SocketAddress(ipAddress: host, port: 0)) != nil
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : host))
+                    }
                     let upgrader = NIOWebSocketClientUpgrader(maxFrameSize: 1 << 24) { channel, _ in
                         channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(handler) }
                     }
