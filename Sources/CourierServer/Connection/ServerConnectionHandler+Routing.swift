@@ -33,7 +33,12 @@ extension ServerConnectionHandler {
     }
 
     func publish(_ incoming: CourierMessage, route: Route, from sessionID: UInt64, principal: Principal) {
-        guard let (message, compressed) = admitIncoming(incoming) else { return }
+        var message = incoming
+        var compressed: CompressedForm?
+        if !incoming.header.flags.isDisjoint(with: [.compressed, .delta]) {
+            guard let admitted = admitIncoming(incoming) else { return }
+            (message, compressed) = admitted
+        }
         let reference: ErrorMessage.Reference = message.header.sequence.map { .sequence($0) } ?? .none
         let topic: String
         switch route {

@@ -49,10 +49,32 @@ public struct BrokerPublication: Sendable {
     public var epoch: UInt64 = 0
     public var offset: UInt64 = 0
     /// The payload as the publisher sent it COMPRESSED (`message` carries it inflated).
-    public var compressed: CompressedForm?
+    public var compressed: CompressedForm? {
+        get { forms?.compressed }
+        set { setForms(compressed: newValue, delta: delta) }
+    }
     /// DeltaUpdate (set by the broker): the DELTA payload from version `version - 1`
     /// of the key to the value `message` carries (§20.3).
-    public var delta: ByteBuffer?
+    public var delta: ByteBuffer? {
+        get { forms?.delta }
+        set { setForms(compressed: compressed, delta: newValue) }
+    }
+    /// Both in one optional reference, so that the common publication (neither) stays
+    /// small where batches of them are built and copied.
+    private var forms: Forms?
+
+    private final class Forms: Sendable {
+        let compressed: CompressedForm?
+        let delta: ByteBuffer?
+        init(compressed: CompressedForm?, delta: ByteBuffer?) {
+            self.compressed = compressed
+            self.delta = delta
+        }
+    }
+
+    private mutating func setForms(compressed: CompressedForm?, delta: ByteBuffer?) {
+        forms = compressed == nil && delta == nil ? nil : Forms(compressed: compressed, delta: delta)
+    }
 
     public init(topic: String, message: CourierMessage, reliable: Bool, bytes: Int) {
         self.topic = topic

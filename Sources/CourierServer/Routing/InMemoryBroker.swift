@@ -34,8 +34,8 @@ public final class InMemoryBroker: Broker {
 
     public func publish(_ batch: inout [BrokerPublication], now: SessionInstant) {
         state.withLockedValue { state in
-            for index in batch.indices where batch[index].message.type == .deltaUpdate {
-                Self.version(&batch[index], in: &state.deltas)
+            for index in batch.indices {
+                if case .deltaUpdate = batch[index].message.body { Self.version(&batch[index], in: &state.deltas) }
             }
             guard let historyLimits else {
                 state.sink?(batch)
