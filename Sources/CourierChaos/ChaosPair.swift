@@ -194,11 +194,24 @@ final class ChaosPair {
         finish()
     }
 
+    /// One end closed (a FIN): like TCP, what it sent before closing still reaches the
+    /// other end (unless a black hole holds it), then the other end is closed too.
     func inactive(_ side: ChaosSide) {
         guard !finished else { return }
         if let hole {
             let after = context.elapsed - hole.start
             context.update { $0.recordDetection(.init(after: after, by: side == .client ? .client : .server)) }
+        }
+        let direction = side.readDirection
+        let other = side == .client ? server : client
+        if !resetByPeer, let other, !(hole?.directions.includes(direction) ?? false), var lane = lanes[direction], !lane.queue.isEmpty {
+            var rest = other.allocator.buffer(capacity: lane.queuedBytes)
+            while var pending = lane.queue.popFirst() { rest.writeBuffer(&pending.bytes) }
+            lane.queuedBytes = 0
+            lanes[direction] = lane
+            finish(except: other)
+            other.writeAndFlush(rest).whenComplete { _ in other.close(promise: nil) }
+            return
         }
         finish()
     }
@@ -208,14 +221,15 @@ final class ChaosPair {
         (side == .client ? client : server)?.close(promise: nil)
     }
 
-    private func finish() {
+    /// Ends the pair and closes both channels, but `except` (the caller closes it).
+    private func finish(except spared: (any Channel)? = nil) {
         finished = true
         for timer in timers { timer.cancel() }
         for lane in lanes.values { lane.timer?.cancel() }
         lanes.removeAll()
         let index = plan.index
         context.shared.withLockedValue { _ = $0.pairs.removeValue(forKey: index) }
-        for channel in [client, server].compactMap({ $0 }) {
+        for channel in [client, server].compactMap({ $0 }) where channel !== spared {
             if resetByPeer {
                 Self.setReset(channel).whenComplete { _ in channel.close(promise: nil) }
             } else {
