@@ -67,7 +67,7 @@ final class ChaosPair {
         }
         self.server = server
         if let resetAt = plan.resetAt {
-            schedule(at: resetAt) { $0.reset(outage: false, planned: true) }
+            schedule(at: resetAt, fault: true) { $0.reset(outage: false, planned: true) }
         }
         armNextHole(after: plan.openedAt)
         client.setOption(.autoRead, value: true).whenFailure { _ in }
@@ -165,14 +165,14 @@ final class ChaosPair {
 
     private func armNextHole(after from: Duration) {
         guard let next = plan.nextBlackHole(after: from) else { return }
-        schedule(at: next.start) { $0.startHole(next) }
+        schedule(at: next.start, fault: true) { $0.startHole(next) }
     }
 
     private func startHole(_ next: ConnectionPlan.BlackHole) {
         hole = next
         context.update { $0.blackHoles += 1 }
         if let end = next.end {
-            schedule(at: end) { pair in
+            schedule(at: end, fault: false) { pair in
                 pair.hole = nil
                 pair.drain(.clientToServer)
                 pair.drain(.serverToClient)
@@ -238,11 +238,13 @@ final class ChaosPair {
         }
     }
 
-    private func schedule(at: Duration, _ body: @escaping (ChaosPair) -> Void) {
+    /// Runs `body` at `at` unless the pair has ended, or, for a `fault`, unless the
+    /// proxy's faults are off by then.
+    private func schedule(at: Duration, fault: Bool, _ body: @escaping (ChaosPair) -> Void) {
         let bound = self.bound
         let task = client.eventLoop.assumeIsolated().scheduleTask(deadline: context.deadline(at)) {
             let pair = bound.value
-            guard !pair.finished else { return }
+            guard !pair.finished, !(fault && pair.context.faultsOff) else { return }
             body(pair)
         }
         timers.append(task)

@@ -58,6 +58,8 @@ public final class ChaosProxy: Sendable {
             return start + .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
         }
 
+        var faultsOff: Bool { shared.withLockedValue { $0.faultsOff } }
+
         func update(_ body: (inout ChaosReport) -> Void) {
             shared.withLockedValue { body(&$0.report) }
         }
@@ -69,6 +71,8 @@ public final class ChaosProxy: Sendable {
         var pairs: [UInt64: NIOLoopBound<ChaosPair>] = [:]
         var timers: [Scheduled<Void>] = []
         var stopped = false
+        /// `stopFaults()` was called: no new reset, black hole or outage.
+        var faultsOff = false
     }
 
     public let configuration: Configuration
@@ -141,13 +145,24 @@ public final class ChaosProxy: Sendable {
         if ownsGroup { try? await group.shutdownGracefully() }
     }
 
+    /// From now on no new reset, black hole or outage (shaping goes on; a black hole
+    /// already open lasts as planned). For a quiet end: `courier bench soak` lets the
+    /// last messages arrive this way.
+    public func stopFaults() {
+        let timers = context.shared.withLockedValue { state in
+            state.faultsOff = true
+            return state.timers
+        }
+        for timer in timers { timer.cancel() }
+    }
+
     // MARK: Accepting
 
     private static func admit(_ client: any Channel, configuration: Configuration, context: Context) -> EventLoopFuture<Void> {
         let now = context.elapsed
         let admission = context.shared.withLockedValue { state -> FaultPlanner.Admission? in
             guard !state.stopped else { return nil }
-            let admission = state.planner.admit(at: now)
+            let admission = state.faultsOff ? state.planner.admitWithoutOutage(at: now) : state.planner.admit(at: now)
             switch admission {
             case .refuse: state.report.connectionsRefused += 1
             case .accept: state.report.connectionsAccepted += 1

@@ -31,6 +31,14 @@ public struct FaultPlanner: Sendable {
         return .accept(plan)
     }
 
+    /// A connection planned as usual, whatever the outages say (once the proxy's faults
+    /// are off: its resets and black holes are then not performed).
+    public mutating func admitWithoutOutage(at now: Duration) -> Admission {
+        let plan = ConnectionPlan(profile: profile, seed: seed, index: accepted, openedAt: now)
+        accepted += 1
+        return .accept(plan)
+    }
+
     /// The outage in force at `now`, if any (an outage covers `[start, end)`).
     public func outage(at now: Duration) -> ChaosProfile.Outage? {
         profile.outages.first { $0.start <= now && now < $0.end }

@@ -100,6 +100,19 @@ struct ChaosProxyTests {
         await rig.stop()
     }
 
+    @Test func afterStopFaultsNothingIsBrokenAnyMore() async throws {
+        let rig = try await Rig.start(ChaosProfile(resets: .init(meanIntervalMillis: 20), outages: [.init(atMillis: 100, durationMillis: 5_000)]))
+        rig.proxy.stopFaults()
+        let (channel, collector) = try await rig.connect()
+        try await Task.sleep(for: .milliseconds(300))
+        try await channel.writeAndFlush(ByteBuffer(string: "calm"))
+        try await waitUntil { collector.received.withLockedValue { $0.count } == 4 }
+        #expect(collector.ended.withLockedValue { $0 } == nil)
+        #expect(rig.proxy.report.resets == 0 && rig.proxy.report.outages == 0)
+        try await channel.close()
+        await rig.stop()
+    }
+
     @Test func aBlackHoleHoldsBytesWithoutClosingAndEndsWithTheConnection() async throws {
         let rig = try await Rig.start(ChaosProfile(blackHoles: .init(meanIntervalMillis: 10, durationMillis: nil)))
         let (channel, collector) = try await rig.connect()

@@ -3,6 +3,7 @@ import CourierAuth
 import CourierChaos
 import CourierClient
 import CourierInspect
+import CourierSession
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -39,7 +40,9 @@ struct SoakBench: AsyncParsableCommand {
     @Option(help: "The server's heartbeat interval, milliseconds.") var heartbeatMs = 2_000
     @Option(help: "The server's drain hint: clients wait at least this many milliseconds.") var drainRetryAfterMs = 500
     @Option(help: "The server's drain hint: …plus a uniform share of this many milliseconds.") var drainJitterMs = 1_500
-    @Option(help: "Seconds to wait after the exchange for the last messages to arrive.") var settle = 20
+    @Option(help: "Seconds to wait after the exchange (faults off) for the last messages to arrive; above the reconnect cap (30 s).") var settle = 40
+    @Option(help: "The clients' reconnect policy: the attempt count resets after a connection was Active this many milliseconds (default: the library's, 10000).")
+    var reconnectStableMs: Int?
     @Option(help: "Loopback source addresses to spread the clients over (127.0.0.1 …).") var sourceAddresses = 16
     @Flag(help: "Print one JSON object (with a per-second timeline).") var json = false
 
@@ -97,6 +100,7 @@ struct SoakBench: AsyncParsableCommand {
         for index in 0..<count {
             var configuration = CourierClient.Configuration(host: "127.0.0.1", port: proxy.port, authentication: .jwt(token: token))
             configuration.localAddress = "127.0.0.\(1 + index % sourceAddresses)"
+            if let reconnectStableMs { configuration.reconnect.stablePeriod = .milliseconds(reconnectStableMs) }
             let client = CourierClient(configuration: configuration, eventLoopGroup: group, logger: Self.quietLogger, randomNumberGenerator: ChaosRandom(seed: faults.seed, stream: UInt64(index)))
             watchers.append(Task { await Self.watch(client, ledger: ledgerBox, restartWindow: restartWindow) })
             var attempts = 0
@@ -157,7 +161,8 @@ struct SoakBench: AsyncParsableCommand {
             let (sent, delivered, reconnects) = ledger.snapshot
             progress("\(second + 1)/\(duration) s  sent \(sent)  delivered \(delivered)  reconnects \(reconnects)  resets \(report.resets)  black holes \(report.blackHoles)  outages \(report.outages)  open \(report.connectionsOpen)   ")
         }
-        progress("exchange over; waiting up to \(settle) s for the last messages\n")
+        proxy.stopFaults()
+        progress("exchange over, faults off; waiting up to \(settle) s for the last messages\n")
         let settleEnd = ContinuousClock.now + .seconds(settle)
         while sendersDone.withLockedValue({ $0 }) < count, ContinuousClock.now < settleEnd {
             try await Task.sleep(for: .milliseconds(50))
@@ -165,6 +170,7 @@ struct SoakBench: AsyncParsableCommand {
         while !ledger.caughtUp(), ContinuousClock.now < settleEnd { try await Task.sleep(for: .milliseconds(50)) }
         let totals = ledger.totals()
         let report = proxy.report
+        for line in ledger.missing() { note(line + "\n") }
         progress("closing the clients\n")
         await withTaskGroup(of: Void.self) { tasks in
             for client in connected { tasks.addTask { await client.close() } }
@@ -240,6 +246,8 @@ struct SoakBench: AsyncParsableCommand {
                 lostAt = nil
             case .resumeFailed:
                 ledger.withLockedValue { $0 }?.resumeFailed()
+            case .gaveUp:
+                ledger.withLockedValue { $0 }?.gaveUp()
             case .closed:
                 return
             default:

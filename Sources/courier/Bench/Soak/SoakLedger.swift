@@ -29,6 +29,7 @@ final class SoakLedger: Sendable {
         var seconds: [Second] = []
         var reconnects = 0
         var resumeFailed = 0
+        var gaveUp = 0
         /// Connection loss to the session resumed, after resets and black holes.
         var recoveries: [Duration] = []
         /// The same after the server restart (Close 1012: the clients wait for the hint).
@@ -96,6 +97,11 @@ final class SoakLedger: Sendable {
         }
     }
 
+    /// A client used up its reconnect attempts (`gaveUp`): it is closed for good.
+    func gaveUp() {
+        state.withLockedValue { $0.gaveUp += 1 }
+    }
+
     /// Whether every reader has every message its predecessor had acknowledged.
     func caughtUp() -> Bool {
         state.withLockedValue { state in
@@ -114,6 +120,7 @@ final class SoakLedger: Sendable {
         var outOfOrder = 0
         var reconnects = 0
         var resumeFailed = 0
+        var gaveUp = 0
         var recoveries: [Duration] = []
         var restartRecoveries: [Duration] = []
         var seconds: [Second] = []
@@ -122,7 +129,7 @@ final class SoakLedger: Sendable {
     /// `lost`: acknowledged by the server and never delivered to the subscriber.
     func totals() -> Totals {
         state.withLockedValue { state in
-            var totals = Totals(reconnects: state.reconnects, resumeFailed: state.resumeFailed)
+            var totals = Totals(reconnects: state.reconnects, resumeFailed: state.resumeFailed, gaveUp: state.gaveUp)
             let count = state.streams.count
             for reader in 0..<count {
                 let sender = (reader + count - 1) % count
@@ -138,6 +145,21 @@ final class SoakLedger: Sendable {
             totals.restartRecoveries = state.restartRecoveries.sorted()
             totals.seconds = state.seconds
             return totals
+        }
+    }
+
+    /// For each stream with acknowledged messages not delivered: which (the first ten).
+    func missing() -> [String] {
+        state.withLockedValue { state in
+            let count = state.streams.count
+            return (0..<count).compactMap { reader in
+                let sender = (reader + count - 1) % count
+                let stream = state.streams[reader]
+                let missing = (0..<state.acknowledged[sender]).filter { $0 >= stream.seen.count || !stream.seen[$0] }
+                guard !missing.isEmpty else { return nil }
+                return "client \(reader) is missing \(missing.count) of the \(state.acknowledged[sender]) acknowledged from client \(sender): \(missing.prefix(10))"
+                    + " (it received \(stream.delivered), the last \(stream.next - 1))"
+            }
         }
     }
 

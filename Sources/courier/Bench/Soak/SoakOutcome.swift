@@ -68,6 +68,7 @@ struct SoakOutcome {
             ("sent", .number(Int64(totals.sent))), ("delivered", .number(Int64(totals.delivered))), ("lost", .number(Int64(totals.lost))),
             ("duplicated", .number(Int64(totals.duplicated))), ("out_of_order", .number(Int64(totals.outOfOrder))),
             ("reconnects", .number(Int64(totals.reconnects))), ("resume_failed", .number(Int64(totals.resumeFailed))),
+            ("gave_up", .number(Int64(totals.gaveUp))),
             ("recovery_ms", percentiles(totals.recoveries)),
             ("restart_recovery_ms", percentiles(totals.restartRecoveries)),
             ("black_hole_detection_ms", .object([
@@ -109,6 +110,7 @@ struct SoakOutcome {
             row("out of order", "\(totals.outOfOrder)"),
             row("reconnects (resumed)", "\(totals.reconnects)"),
             row("resume failed", "\(totals.resumeFailed)"),
+            row("gave up reconnecting", "\(totals.gaveUp)"),
             row("recovery after a loss", spread(totals.recoveries)),
         ]
         if let restartSecond {
