@@ -29,7 +29,13 @@ struct SoakOutcome {
     let restartDuration: Duration?
 
     var heartbeat: Duration { .milliseconds(settings.heartbeatMs) }
-    var detectionLimit: Duration { heartbeat * 5 / 2 }
+    /// 2.5 heartbeat intervals of silence, from the hole's start at the proxy; bytes the
+    /// proxy forwarded just before it (delayed by the profile's latency and jitter)
+    /// reach the peer up to that much later, so that delay is added.
+    var detectionLimit: Duration {
+        let inFlight = [profile.clientToServer, profile.serverToClient].map { $0.latencyMillis + $0.jitterMillis }.max() ?? 0
+        return heartbeat * 5 / 2 + .milliseconds(inFlight)
+    }
 
     static func millis(_ duration: Duration) -> Double {
         Double(duration.components.seconds) * 1_000 + Double(duration.components.attoseconds) / 1e15
