@@ -26,8 +26,10 @@ struct SoakBench: AsyncParsableCommand {
         a connection loss (the client's disconnected event) to the session resumed; losses \
         during the --restart-at restart are reported apart (restart_recovery_ms). \
         black_hole_detection_ms is from a black hole's start to the close that ended it \
-        (a heartbeat's verdict; the limit is 2.5 heartbeat intervals). Profile times \
-        (outages) count from the proxy's start, when the clients begin to connect.
+        (a heartbeat's verdict; the limit is 2.5 heartbeat intervals plus the profile's \
+        latency and jitter). Profile times (outages) count from the proxy's start, when \
+        the clients begin to connect. After the exchange the faults stop and the bench \
+        waits up to --settle seconds for the last messages.
         """
     )
 
