@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "CourierInspect", targets: ["CourierInspect"]),
         .library(name: "CourierClient", targets: ["CourierClient"]),
         .library(name: "CourierDatasets", targets: ["CourierDatasets"]),
+        .library(name: "CourierChaos", targets: ["CourierChaos"]),
         .executable(name: "courier", targets: ["courier"]),
         // Preloaded into the server by `courier bench` (LD_PRELOAD) to count its mallocs;
         // nothing links it. `swift build -c release --product CourierMallocCounter`.
@@ -109,6 +110,22 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // A TCP proxy that injects network faults (latency, bandwidth, chunks, resets, black
+        // holes, outages) from a seeded, deterministic plan: `courier chaos`, the fault tests, `bench soak`.
+        .target(
+            name: "CourierChaos",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "CourierChaosTests",
+            dependencies: ["CourierChaos", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strictSettings
+        ),
         // Human and JSON renderings of decoded messages (used by `courier inspect` and the vector tests).
         .target(
             name: "CourierInspect",
@@ -130,6 +147,7 @@ let package = Package(
                 "CourierClient",
                 "CourierCompression",
                 "CourierDatasets",
+                "CourierChaos",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -156,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "CourierServerTests",
             dependencies: [
-                "CourierServer", "CourierClient", "CourierAuth", "CourierWire", "CourierSession", "CourierCompression",
+                "CourierServer", "CourierClient", "CourierAuth", "CourierWire", "CourierSession", "CourierCompression", "CourierChaos",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

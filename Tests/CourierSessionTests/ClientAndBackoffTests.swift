@@ -107,4 +107,19 @@ struct ClientAndBackoffTests {
         let hinted = backoff.nextDelay(using: &rng)!
         #expect(hinted >= .seconds(2) && hinted <= .seconds(5))
     }
+
+    @Test func byDefaultOneSecondActiveIsStableAndLessIsNot() {
+        var backoff = ReconnectBackoff()
+        var rng = SeededGenerator(state: 5)
+        _ = backoff.nextDelay(using: &rng)
+        _ = backoff.nextDelay(using: &rng)
+        backoff.connected(now: at(0))
+        backoff.disconnected(now: at(999))
+        #expect(backoff.attempts == 2, "a connection dropped within a second counts as a failed attempt")
+        _ = backoff.nextDelay(using: &rng)
+        backoff.connected(now: at(2_000))
+        backoff.disconnected(now: at(3_000))
+        #expect(backoff.attempts == 0, "a connection Active for a second was a success: the next delay starts from the base again")
+        #expect(backoff.nextDelay(using: &rng)! <= .milliseconds(100))
+    }
 }

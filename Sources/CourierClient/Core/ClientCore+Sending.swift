@@ -120,6 +120,9 @@ extension ClientCore {
                 attempt.channel?.close(promise: nil)
             }
         }
+        // Closing a channel that is still upgrading ends the attempt at once (its
+        // channelInactive runs inside `close`), and with it the client.
+        if case .closed = phase { return loop.makeSucceededVoidFuture() }
         let promise = loop.makePromise(of: Void.self)
         closePromises.append(promise)
         return promise.futureResult
