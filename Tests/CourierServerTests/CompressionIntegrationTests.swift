@@ -1,5 +1,7 @@
+import CourierAuth
 import CourierClient
 import CourierCompression
+import Crypto
 import CourierServer
 import CourierWire
 import NIOCore
@@ -53,6 +55,24 @@ struct CompressionIntegrationTests {
         let (plain, plainResponse) = try await Self.raw(server, extensions: [])
         defer { Task { await plain.close() } }
         #expect(plainResponse.extensions.isEmpty)
+    }
+
+    @Test func aMalformedCompressionOfferIsRefusedWith100And4000() async throws {
+        let server = try await Self.server()
+        defer { Task { await server.stop() } }
+        let socket = try await RawWebSocket.connect(port: server.port, group: server.group)
+        defer { Task { await socket.close() } }
+        let nonce = try await socket.challengeNonce()
+        let mac = HMACProof.compute(key: SymmetricKey(data: TestServer.hmacSecret), nonce: nonce, keyID: TestServer.hmacKeyID)
+        // One dictionary announced, none follows.
+        let transcript = try await socket.handshake(
+            .hmac(keyID: TestServer.hmacKeyID, mac: ByteBuffer(bytes: mac)),
+            extensions: [HandshakeExtension(id: CompressionOffer.extensionID, value: ByteBuffer(bytes: [3, 1]))]
+        )
+        let closed = transcript.closed || transcript.closeFrameCode != nil ? transcript : try await socket.read { $0.closeFrameCode != nil }
+        #expect(closed.errorCodes.contains(.malformedMessage) || transcript.errorCodes.contains(.malformedMessage))
+        #expect((closed.closeFrameCode ?? transcript.closeFrameCode) == CloseCode.malformedMessage.rawValue)
+        #expect(!transcript.messages.contains { $0.type == .handshakeResponse }, "no session for a malformed offer")
     }
 
     @Test func aCompressedPublishGoesAsItIsToAgreeingSubscribersAndInflatedToTheOthers() async throws {
