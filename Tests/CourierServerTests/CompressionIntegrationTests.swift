@@ -37,31 +37,37 @@ struct CompressionIntegrationTests {
         return (socket, response)
     }
 
+    /// Closes clients and sockets, then stops the server, in that order: they run on the
+    /// server's test event loop group, which `stop()` shuts down. (Two separate deferred
+    /// tasks may run in either order; one task keeps the order.)
+    static func cleanUp(_ server: TestServer, clients: [CourierClient] = [], sockets: [RawWebSocket] = []) async {
+        for client in clients { await client.close() }
+        for socket in sockets { await socket.close() }
+        await server.stop()
+    }
+
     static func data(_ transcript: Transcript) -> [CourierMessage] {
         transcript.messages.filter { $0.type.isData }
     }
 
     @Test func theServerAgreesToTheDictionariesBothSidesHoldAndTheDeltaFormatsBothKnow() async throws {
         let server = try await Self.server()
-        defer { Task { await server.stop() } }
         let offered: [CompressionOffer.DictionaryName] = [.init(id: 7, version: 1), .init(id: 7, version: 2), .init(id: 9, version: 1)]
         let (socket, response) = try await Self.raw(server, extensions: Self.offer(offered, formats: .jsonField))
-        defer { Task { await socket.close() } }
         let value = try #require(response.extensions.first { $0.id == CompressionOffer.extensionID }?.value)
         let agreed = try CompressionOffer(decoding: value)
         #expect(agreed.dictionaries == [.init(id: 7, version: 1)])
         #expect(agreed.deltaFormats == .jsonField)
         // No offer, no agreement.
         let (plain, plainResponse) = try await Self.raw(server, extensions: [])
-        defer { Task { await plain.close() } }
         #expect(plainResponse.extensions.isEmpty)
+        await Self.cleanUp(server, sockets: [socket, plain])
     }
 
     @Test func aMalformedCompressionOfferIsRefusedWith100And4000() async throws {
         let server = try await Self.server()
-        defer { Task { await server.stop() } }
         let socket = try await RawWebSocket.connect(port: server.port, group: server.group)
-        defer { Task { await socket.close() } }
+        defer { Task { await Self.cleanUp(server, sockets: [socket]) } }
         let nonce = try await socket.challengeNonce()
         let mac = HMACProof.compute(key: SymmetricKey(data: TestServer.hmacSecret), nonce: nonce, keyID: TestServer.hmacKeyID)
         // One dictionary announced, none follows.
@@ -77,11 +83,10 @@ struct CompressionIntegrationTests {
 
     @Test func aCompressedPublishGoesAsItIsToAgreeingSubscribersAndInflatedToTheOthers() async throws {
         let server = try await Self.server()
-        defer { Task { await server.stop() } }
         let (agreeing, _) = try await Self.raw(server, extensions: Self.offer(), subscribe: "prices/AAPL")
         let (plain, _) = try await Self.raw(server, extensions: [], subscribe: "prices/AAPL")
         let (publisher, _) = try await Self.raw(server, extensions: Self.offer())
-        defer { Task { await agreeing.close(); await plain.close(); await publisher.close() } }
+        defer { Task { await Self.cleanUp(server, sockets: [agreeing, plain, publisher]) } }
 
         let compressed = try #require(try CompressedPayload.compress(ByteBuffer(string: Self.quote), dictionary: Self.dictionary, with: MessageCompressor()))
         #expect(compressed.readableBytes < Self.quote.utf8.count)
@@ -97,11 +102,10 @@ struct CompressionIntegrationTests {
 
     @Test func aDecompressionBombIsRefusedWith103And1009WhileOthersKeepWorking() async throws {
         let server = try await Self.server(maxMessageBytes: 64 * 1_024)
-        defer { Task { await server.stop() } }
         let (subscriber, _) = try await Self.raw(server, extensions: [], subscribe: "news")
         let (bomber, _) = try await Self.raw(server, extensions: Self.offer())
         let (publisher, _) = try await Self.raw(server, extensions: Self.offer())
-        defer { Task { await subscriber.close(); await bomber.close(); await publisher.close() } }
+        defer { Task { await Self.cleanUp(server, sockets: [subscriber, bomber, publisher]) } }
 
         // 10 MB of zeros deflate to about 10 KB: well inside the frame limit, 160 times the message limit once inflated.
         let bomb = try #require(try CompressedPayload.compress(ByteBuffer(repeating: 0, count: 10_000_000), dictionary: nil, with: MessageCompressor()))
@@ -124,9 +128,8 @@ struct CompressionIntegrationTests {
     ])
     func aCompressedPayloadThatCannotBeInflatedIsRefusedWith105And1007(_ what: String, dictionaryID: UInt32, flags: MessageFlags) async throws {
         let server = try await Self.server()
-        defer { Task { await server.stop() } }
         let (publisher, _) = try await Self.raw(server, extensions: Self.offer())
-        defer { Task { await publisher.close() } }
+        defer { Task { await Self.cleanUp(server, sockets: [publisher]) } }
         let dictionary = try CompressionDictionary(id: dictionaryID, version: 1, bytes: Self.dictionary.bytes)
         let payload = try #require(try CompressedPayload.compress(ByteBuffer(string: Self.quote), dictionary: dictionary, with: MessageCompressor()))
         try await publisher.send([CourierMessage(header: MessageHeader(flags: flags), body: .binaryData(DataMessage(route: .topic("t"), payload: payload)))])
@@ -137,11 +140,10 @@ struct CompressionIntegrationTests {
 
     @Test func theServerSendsDeltasToSubscribersThatHoldTheBaseAndAnswersSnapshotRequests() async throws {
         let server = try await Self.server()
-        defer { Task { await server.stop() } }
         let (deltas, _) = try await Self.raw(server, extensions: Self.offer([]), subscribe: "prices/AAPL")
         let (full, _) = try await Self.raw(server, extensions: [], subscribe: "prices/AAPL")
         let (publisher, _) = try await Self.raw(server, extensions: [])
-        defer { Task { await deltas.close(); await full.close(); await publisher.close() } }
+        defer { Task { await Self.cleanUp(server, sockets: [deltas, full, publisher]) } }
 
         let values = (0..<5).map { #"{"symbol":"AAPL","price":\#(101.25 + Double($0) / 4),"qty":\#(7 + $0),"venue":"XNAS"}"# }
         for value in values {
@@ -184,7 +186,6 @@ struct CompressionIntegrationTests {
 
     @Test func theClientLibraryCompressesInflatesAndUndoesDeltasSoTheApplicationSeesPlainFullValues() async throws {
         let server = try await Self.server()
-        defer { Task { await server.stop() } }
         func client(_ user: String, baseBytes: Int = 8 << 20) async throws -> CourierClient {
             var configuration = CourierClient.Configuration(host: "127.0.0.1", port: server.port, authentication: .jwt(token: try await server.token(user: user)))
             configuration.compression = .init(dictionaries: [Self.dictionary], compressAtLeast: 32, deltaBaseBytes: baseBytes)
@@ -196,7 +197,7 @@ struct CompressionIntegrationTests {
         // This one keeps no bases: every delta it gets asks for a snapshot instead.
         let forgetful = try await client("forgetful", baseBytes: 0)
         let publisher = try await client("pub")
-        defer { Task { await subscriber.close(); await forgetful.close(); await publisher.close() } }
+        defer { Task { await Self.cleanUp(server, clients: [subscriber, forgetful, publisher]) } }
         _ = try await subscriber.subscribe("prices.>")
         _ = try await forgetful.subscribe("prices.AAPL")
 

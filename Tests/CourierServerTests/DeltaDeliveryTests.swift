@@ -40,7 +40,6 @@ struct DeltaDeliveryTests {
     @Test func keepLatestReplacesQueuedValuesAndTheNextOneGoesWhole() async throws {
         let rules = [try TopicPolicies.parseRule("ticks.>=keepLatest")]
         let server = try await TestServer.start(history: nil, topicPolicies: TopicPolicies(rules: rules))
-        defer { Task { await server.stop() } }
         let subscriber = try await RawWebSocket.connect(port: server.port, group: server.group)
         _ = try await subscriber.authenticateHMAC(extensions: CompressionIntegrationTests.offer([]))
         try await subscriber.send([CourierMessage(body: .subscribe(Subscribe(requestID: 1, pattern: "ticks.q")))])
@@ -69,7 +68,7 @@ struct DeltaDeliveryTests {
         try await publish(rounds: 20..<25)
         let live = try await subscriber.read { CompressionIntegrationTests.data($0).count >= 15 }
         transcript.messages += live.messages
-        defer { Task { await subscriber.close(); await publisher.close() } }
+        defer { Task { await CompressionIntegrationTests.cleanUp(server, sockets: [subscriber, publisher]) } }
 
         let data = CompressionIntegrationTests.data(transcript)
         #expect(data.count == 3 + 3 + 15, "one round, then one value per key, then five live rounds")
@@ -81,9 +80,7 @@ struct DeltaDeliveryTests {
 
     @Test func aSubscriberCutOffMidStreamEndsWithEveryValueInOrder() async throws {
         let server = try await TestServer.start()
-        defer { Task { await server.stop() } }
         let proxy = try await TestProxy.start(targetPort: server.port)
-        defer { Task { await proxy.stop() } }
         func client(_ user: String, port: Int) async throws -> CourierClient {
             let configuration = CourierClient.Configuration(
                 host: "127.0.0.1", port: port, authentication: .jwt(token: try await server.token(user: user)),
@@ -95,7 +92,7 @@ struct DeltaDeliveryTests {
         }
         let subscriber = try await client("sub", port: proxy.port)
         let publisher = try await client("pub", port: server.port)
-        defer { Task { await subscriber.close(); await publisher.close() } }
+        defer { Task { await CompressionIntegrationTests.cleanUp(server, clients: [subscriber, publisher]); await proxy.stop() } }
         let resumes = Task {
             var count = 0
             for await event in subscriber.events {
