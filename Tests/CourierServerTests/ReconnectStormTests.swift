@@ -70,11 +70,13 @@ struct ReconnectStormTests {
         #expect(failures.withLockedValue { $0 } == 0)
         #expect((times.first ?? .zero) >= Self.retryAfter, "nobody came back before the hint: \(times.first.map { "\($0)" } ?? "-")")
         // The window is retryAfter ..< retryAfter + jitter: ten 100 ms buckets, 10 returns each
-        // on average. Uniform draws stay well under twice that; allow for a busy machine.
-        let window = histogram[2..<12]
-        let mean = Double(Self.clients) / Double(window.count)
-        #expect(Double(window.max() ?? 0) <= 2.5 * mean, "returns bunched: \(histogram)")
-        #expect(window.allSatisfy { $0 > 0 }, "returns cover the whole window: \(histogram)")
+        // on average. Uniform draws stay well under twice that; a busy machine delays some
+        // returns into the next buckets, hence the margins (no bucket above 2.5 times the
+        // mean, returns in at least 8 of the window's 10 buckets).
+        let mean = Double(Self.clients) / 10
+        #expect(Double(histogram.max() ?? 0) <= 2.5 * mean, "returns bunched: \(histogram)")
+        #expect(histogram[2..<12].filter { $0 > 0 }.count >= 8, "returns spread over the window: \(histogram)")
+        #expect((times.last ?? .zero) < .seconds(3), "all back within 3 s: \(histogram)")
         for client in clients { await client.close() }
         for watcher in watchers { await watcher.value }
         await second.stop()

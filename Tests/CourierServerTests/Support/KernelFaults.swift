@@ -35,7 +35,7 @@ struct KernelFaults {
     /// Removes every rule this value inserted (last first).
     mutating func remove() {
         guard let iptables = Self.iptables else { return }
-        for rule in added.reversed() { try? Self.run(iptables, ["-D"] + rule) }
+        for rule in added.reversed() { _ = try? Self.run(iptables, ["-D"] + rule) }
         added.removeAll()
     }
 
