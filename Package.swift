@@ -115,6 +115,7 @@ let package = Package(
         .target(
             name: "CourierChaos",
             dependencies: [
+                "CourierDatasets",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,35 +1,27 @@
+import CourierDatasets
 import Foundation
 
-/// SplitMix64 (Steele, Lea, Flood 2014): the same seed gives the same faults on every
-/// platform and Swift version. (The same generator as `CourierDatasets`, kept here so
-/// the proxy depends on NIO alone.)
+/// The fault plan's random source: `CourierDatasets`' SplitMix64 (the same seed gives
+/// the same faults on every platform and Swift version), with independent streams per
+/// connection and direction, and exponential delays.
 public struct ChaosRandom: RandomNumberGenerator, Hashable, Sendable {
-    private var state: UInt64
+    private var generator: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     /// An independent stream for one part of the plan (a connection, a direction).
     public init(seed: UInt64, stream: UInt64) {
-        var mixer = ChaosRandom(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
-        state = mixer.next()
+        var mixer = SplitMix64(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        generator = SplitMix64(seed: mixer.next())
     }
 
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func next() -> UInt64 { generator.next() }
 
     /// A uniform double in [0, 1) from the top 53 bits.
-    public mutating func unit() -> Double { Double(next() >> 11) * 0x1.0p-53 }
+    public mutating func unit() -> Double { generator.unit() }
 
     /// A uniform integer in `range`.
-    public mutating func int(in range: ClosedRange<Int>) -> Int {
-        let width = UInt64(range.upperBound - range.lowerBound) + 1
-        return range.lowerBound + Int(next() % width)
-    }
+    public mutating func int(in range: ClosedRange<Int>) -> Int { generator.int(in: range) }
 
     /// An exponentially distributed delay with this mean (memoryless arrivals), at
     /// least 1 ms and at most 20 means.

@@ -1,7 +1,7 @@
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, seedable generator. The same seed
 /// gives the same sequence on every platform and Swift version, which the standard
 /// library's generator does not promise.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+public struct SplitMix64: RandomNumberGenerator, Hashable, Sendable {
     private var state: UInt64
 
     public init(seed: UInt64) { state = seed }

@@ -58,7 +58,7 @@ final class OutboundPublication: Sendable {
         self.policy = policy
         if policy == .keepLatest, let topic {
             if case .deltaUpdate(let update) = message.body {
-                key = topic + "\u{0}" + update.key
+                key = deltaKey ?? topic + "\u{0}" + update.key
             } else {
                 key = topic
             }

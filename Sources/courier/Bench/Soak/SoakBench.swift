@@ -216,14 +216,12 @@ struct SoakBench: AsyncParsableCommand {
     }
 
     static func read(_ client: CourierClient, index: Int, ledger: SoakLedger) async {
-        do {
-            for try await message in client.messages {
-                let text = String(buffer: message.payload)
-                let fields = text.split(separator: ":", maxSplits: 2)
-                guard fields.count >= 2, let number = Int(fields[1]) else { continue }
-                ledger.received(client: index, number: number)
-            }
-        } catch {}
+        for await message in client.messages {
+            let text = String(buffer: message.payload)
+            let fields = text.split(separator: ":", maxSplits: 2)
+            guard fields.count >= 2, let number = Int(fields[1]) else { continue }
+            ledger.received(client: index, number: number)
+        }
     }
 
     /// Connection losses and resumes: recovery time from the first disconnect to the
