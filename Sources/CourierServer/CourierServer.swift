@@ -132,7 +132,7 @@ public final class CourierServer: Sendable {
             context.metrics.rejected("upgrade_timeout")
         }
         let rejection = HTTPRejectionHandler(configuration: configuration, metrics: context.metrics, logger: context.logger)
-        let upgrader = NIOWebSocketServerUpgrader(
+        let websocket = NIOWebSocketServerUpgrader(
             maxFrameSize: configuration.maxFrameBytes,
             automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
@@ -150,17 +150,9 @@ public final class CourierServer: Sendable {
             upgradePipelineHandler: { channel, head in
                 channel.eventLoop.makeCompletedFuture {
                     switch UpgradeDecision.decide(head, configuration: configuration) {
-                    case .courier(let version):
-                        // Fragments are joined by the handler itself (`FragmentAssembler`).
-                        let handler = ServerConnectionHandler(server: context, version: version, connectionID: connectionID, address: address)
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                        let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
-                        tracker.add(connectionID, .init(
-                            eventLoop: channel.eventLoop,
-                            close: { close in bound.value.close(close) },
-                            sever: { channel.close(promise: nil) },
-                            closeFuture: channel.closeFuture
-                        ))
+                    case .courier:
+                        // `CourierWebSocketUpgrader` upgrades these itself.
+                        channel.close(promise: nil)
                     case .echo:
                         try channel.pipeline.syncOperations.addHandler(NIOWebSocketFrameAggregator(
                             minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 1_024, maxAccumulatedFrameSize: configuration.maxFrameBytes
@@ -170,6 +162,27 @@ public final class CourierServer: Sendable {
                         channel.close(promise: nil)
                     }
                 }
+            }
+        )
+        let upgrader = CourierWebSocketUpgrader(
+            inner: websocket,
+            isCourier: { head in
+                if case .courier = UpgradeDecision.decide(head, configuration: configuration) { return true }
+                return false
+            },
+            courierPipeline: { channel, head in
+                guard case .courier(let version) = UpgradeDecision.decide(head, configuration: configuration) else { return }
+                // Frames are parsed and fragments joined by the handler itself
+                // (`InboundFrameParser`, `FragmentAssembler`).
+                let handler = ServerConnectionHandler(server: context, version: version, connectionID: connectionID, address: address)
+                try channel.pipeline.syncOperations.addHandler(handler)
+                let bound = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                tracker.add(connectionID, .init(
+                    eventLoop: channel.eventLoop,
+                    close: { close in bound.value.close(close) },
+                    sever: { channel.close(promise: nil) },
+                    closeFuture: channel.closeFuture
+                ))
             }
         )
         try channel.pipeline.syncOperations.addHandler(deadline)

@@ -17,6 +17,7 @@ final class ServerContext: Sendable {
     let logger: Logger
     let addressLimiter: NIOLockedValueBox<AddressLimiter>
     let flushers = TickFlusher.Registry()
+    let loopMetrics: LoopMetrics.Registry
     /// Set when the server speaks `wss://` (`ServerConfiguration.tls`).
     let sslContext: NIOSSLContext?
 
@@ -31,7 +32,9 @@ final class ServerContext: Sendable {
         self.registry = registry
         self.broker = configuration.broker ?? InMemoryBroker(historyLimits: configuration.history, maxHistoryTopics: configuration.maxHistoryTopics, compression: configuration.compression)
         broker.setSink { registry.fanOut($0) }
-        self.metrics = ServerMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        let metrics = ServerMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
+        self.metrics = metrics
+        self.loopMetrics = LoopMetrics.Registry(metrics: metrics)
         self.logger = logger
         self.addressLimiter = NIOLockedValueBox(AddressLimiter(limits: configuration.addressLimits))
     }

@@ -59,7 +59,13 @@ struct AdminEndpointTests {
         try await socket.send([CourierMessage(body: .subscribe(Subscribe(requestID: 1, pattern: "room.1")))])
         _ = try await socket.read { t in t.messages.contains { $0.type == .subscribeResult } }
 
-        let after = try await get("/metrics", port: port, server)
+        // Per-message counters reach the backend within LoopMetrics.publishInterval (20 ms).
+        var after = try await get("/metrics", port: port, server)
+        let deadline = ContinuousClock.now + .seconds(2)
+        while sample(#"courier_messages_received_total{type="subscribe"}"#, in: after) != 1, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+            after = try await get("/metrics", port: port, server)
+        }
         #expect(sample(#"courier_handshakes_total{outcome="accepted",reason="ok"}"#, in: after) == 1)
         #expect(sample("courier_connections", in: after) == 1)
         #expect(sample(#"courier_messages_received_total{type="handshake"}"#, in: after) == 1)

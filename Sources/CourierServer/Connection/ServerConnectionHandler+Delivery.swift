@@ -137,12 +137,13 @@ extension ServerConnectionHandler {
 
     /// Credit the client spent on an incoming data message (§16.3). False (after
     /// closing with 4008) when it had none.
-    func spendClientCredit(_ message: CourierMessage) -> Bool {
-        guard let payload = message.dataPayload else { return true }
-        switch receiveWindow.received(bytes: payload.readableBytes) {
+    /// `payloadBytes` is nil for a message that is not data.
+    func spendClientCredit(payloadBytes: Int?) -> Bool {
+        guard let payloadBytes else { return true }
+        switch receiveWindow.received(bytes: payloadBytes) {
         case .accepted:
             // The router handles it at once: the credit can go back.
-            receiveWindow.consumed(messages: 1, bytes: payload.readableBytes)
+            receiveWindow.consumed(messages: 1, bytes: payloadBytes)
             return true
         case .exceeded:
             server.metrics.rejected("credit_exceeded")

@@ -25,10 +25,12 @@ extension ServerConnectionHandler {
     }
 
     /// Whether `message` may be routed.
-    func admit(_ message: CourierMessage) -> Bool {
-        // Subscriptions and window updates are not data.
-        guard let payload = message.dataPayload else { return true }
-        switch rateLimiter.admit(bytes: payload.readableBytes, now: now) {
+    ///
+    /// - Parameter payloadBytes: the data payload's size; nil for subscriptions and
+    ///   window updates, which are not data.
+    func admit(_ message: CourierMessage, payloadBytes: Int?) -> Bool {
+        guard let payloadBytes else { return true }
+        switch rateLimiter.admit(bytes: payloadBytes, now: batchNow ?? now) {
         case .accept:
             return true
         case .drop:

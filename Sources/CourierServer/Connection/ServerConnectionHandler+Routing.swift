@@ -69,8 +69,10 @@ extension ServerConnectionHandler {
             }
             return
         }
-        // Valid and allowed topics are remembered (a publisher usually repeats a few).
-        if !publishAllowed.contains(topic) {
+        // Valid and allowed topics are remembered (a publisher usually repeats a few;
+        // the same topic again, usually the same string from `inboundAliases`, is
+        // recognised without hashing it).
+        if topic != lastAllowedTopic, !publishAllowed.contains(topic) {
             do {
                 try TopicPattern.validateTopic(topic)
             } catch {
@@ -83,6 +85,7 @@ extension ServerConnectionHandler {
             if publishAllowed.count >= Self.publishAllowedMemory { publishAllowed.removeAll(keepingCapacity: true) }
             publishAllowed.insert(topic)
         }
+        lastAllowedTopic = topic
         // Publishes are handed to the broker once per read batch (one lock, one hop per event loop).
         var publication = BrokerPublication(
             topic: topic, message: outgoing(message), reliable: message.header.isReliable, bytes: payloadBytes(message)
@@ -95,7 +98,7 @@ extension ServerConnectionHandler {
     /// Hands this read batch's publishes to the broker.
     func flushPublishes() {
         guard !pendingPublishes.isEmpty else { return }
-        server.broker.publish(&pendingPublishes, now: now)
+        server.broker.publish(&pendingPublishes, now: batchNow ?? now)
         pendingPublishes.removeAll(keepingCapacity: true)
     }
 

@@ -53,7 +53,6 @@ extension ServerConnectionHandler {
         reportQueueDepth()
         guard held != nil || unflushed > 0 else { return }
         finishFrame(context)
-        server.metrics.record(sent: &sentTally)
         unflushed = 0
         context.flush()
     }
@@ -183,7 +182,7 @@ extension ServerConnectionHandler {
             logger.error("could not encode an outgoing message", metadata: ["error": "\(error)"])
             return
         }
-        sentTally.add(item.type, bytes: frame!.length - before)
+        loopMetrics?.sent(item.type, bytes: frame!.length - before)
         if withLength, frame!.length >= server.configuration.maxOutboundBatchBytes {
             writeFrame(frame!, context: context)
             frame = nil
@@ -203,7 +202,7 @@ extension ServerConnectionHandler {
 
     func writeFrame(_ built: OutboundFrame, context: ChannelHandlerContext) {
         framesWritten &+= 1
-        server.metrics.bytesOut.increment(by: built.length)
+        loopMetrics?.wrote(bytes: built.length)
         guard let raw = rawOutput else {
             // NIO's frame encoder writes the header into the headroom (shared payloads
             // cannot go this way: this path is only a fallback).

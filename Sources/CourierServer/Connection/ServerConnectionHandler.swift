@@ -7,14 +7,17 @@ import NIOCore
 import NIOSSL
 import NIOWebSocket
 
-/// Runs one Courier connection on its event loop: decodes WebSocket messages, feeds
+/// Runs one Courier connection on its event loop: parses the client's WebSocket frames
+/// from the socket's bytes (`InboundFrameParser`), decodes their messages, feeds
 /// `ServerConnectionStateMachine`, performs what it returns, and writes everything
 /// produced during one event-loop tick as one WebSocket message with one flush.
 ///
 /// The hot path (decode → state machine → route → encode → write) never leaves the
 /// event loop; only authentication (jwt-kit is async) does, once per connection.
 final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = WebSocketFrame
+    /// The socket's bytes: NIO's frame decoder is taken out of the pipeline (see
+    /// `InboundFrameParser`). Pongs and close frames go out through NIO's encoder.
+    typealias InboundIn = ByteBuffer
     typealias OutboundOut = WebSocketFrame
 
     let server: ServerContext
@@ -49,8 +52,16 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var flushScheduled = false
     /// Between channelRead and channelReadComplete.
     var inRead = false
+    /// The clock when the current read batch was decoded (one clock read for its
+    /// rate limits and publishes); nil outside a read batch.
+    var batchNow: SessionInstant?
+    /// The client's WebSocket frames.
+    var frames: InboundFrameParser
+    /// False once a close frame arrived or a frame broke the RFC: later bytes are ignored.
+    var readingFrames = true
     /// Fragmented WebSocket messages are joined here (no aggregator in the pipeline).
-    lazy var fragments = FragmentAssembler(maxBytes: server.configuration.maxFrameBytes)
+    /// Not `lazy`: a lazy property's getter copies the struct on every frame.
+    var fragments: FragmentAssembler
     var channelContext: ChannelHandlerContext?
     var tickFlusher: TickFlusher?
     var nonce: [UInt8] = []
@@ -66,6 +77,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var permissions = Permissions(nil)
     /// Topics this connection may publish to, already checked.
     var publishAllowed: Set<String> = []
+    /// The topic of the last publish, allowed (a member of `publishAllowed`).
+    var lastAllowedTopic: String?
     var inboundAliases: [UInt32: String] = [:]
     /// Channels that recovered history: the next offset a live delivery must have.
     var nextOffsets: [UInt32: UInt64] = [:]
@@ -84,9 +97,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var compression: ConnectionCompression?
     /// Publishes of the current read batch, handed to the broker together.
     var pendingPublishes: [BrokerPublication] = []
-    /// Messages and bytes by type since the last report to the metrics.
-    var receivedTally = MessageTally()
-    var sentTally = MessageTally()
+    /// This event loop's per-message counters (bytes, messages by type).
+    var loopMetrics: LoopMetrics?
     /// This connection's share of `courier_queued_bytes`.
     var reportedQueueBytes = 0
 
@@ -108,6 +120,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         self.encoder = MessageEncoder(version: version)
         self.queues = DataQueues(limits: .init(bytesPerChannel: configuration.queueBytesPerChannel, bytesPerConnection: configuration.queueBytesPerConnection))
         self.receiveWindow = ReceiveWindow(limits: configuration.receiveWindow)
+        self.fragments = FragmentAssembler(maxBytes: configuration.maxFrameBytes)
+        self.frames = InboundFrameParser(maxFrameBytes: configuration.maxFrameBytes)
     }
 
     var now: SessionInstant { server.configuration.clock.now() }
@@ -117,6 +131,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func handlerAdded(context: ChannelHandlerContext) {
         channelContext = context
         tickFlusher = server.flushers.flusher(for: context.eventLoop)
+        loopMetrics = server.loopMetrics.metrics(for: context.eventLoop)
         let raw = RawOutput()
         let pipeline = context.pipeline.syncOperations
         // Right above the socket; on wss:// right above TLS, so our frames are encrypted
@@ -143,8 +158,6 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         detachSession(reason: "connection lost")
         server.metrics.connectionsClosed.increment()
         server.metrics.connections.decrement()
-        server.metrics.record(received: &receivedTally)
-        server.metrics.record(sent: &sentTally)
         if reportedQueueBytes != 0 {
             server.metrics.queuedBytes.decrement(by: Double(reportedQueueBytes))
             reportedQueueBytes = 0
@@ -161,16 +174,28 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     // MARK: Reading
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
+        guard readingFrames else { return }
         inRead = true
+        frames.append(unwrapInboundIn(data))
+        do {
+            while readingFrames, let frame = try frames.next() {
+                received(frame, context: context)
+            }
+        } catch {
+            refuseFrame(error)
+        }
+    }
+
+    /// One WebSocket frame from the client.
+    func received(_ frame: InboundFrameParser.Frame, context: ChannelHandlerContext) {
         switch frame.opcode {
         case .binary where frame.fin && !fragments.isAssembling:
             // The common case: a whole message in one frame.
-            server.metrics.bytesIn.increment(by: frame.length)
-            process(frame.unmaskedData)
+            loopMetrics?.read(bytes: frame.payload.readableBytes)
+            process(frame.payload)
         case .binary, .continuation:
-            server.metrics.bytesIn.increment(by: frame.length)
-            switch fragments.receive(frame.unmaskedData, opcode: frame.opcode, fin: frame.fin) {
+            loopMetrics?.read(bytes: frame.payload.readableBytes)
+            switch fragments.receive(frame.payload, opcode: frame.opcode, fin: frame.fin) {
             case .message(let data): process(data)
             case .pending: break
             case .badFragmentation(let reason): refuseFragments(tooBig: false, reason)
@@ -182,15 +207,25 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             close(Close(code: .unsupportedData, reason: "text frames are not part of the Courier protocol; send binary frames"))
         case .ping:
             // Flushed at once: `flush()` only flushes when Courier messages were written.
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
+            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.payload)
             context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
         case .pong:
             break
         case .connectionClose:
-            receivedCloseFrame(context: context, frame: frame)
+            readingFrames = false
+            receivedCloseFrame(context: context, payload: frame.payload)
         default:
             break
         }
+    }
+
+    /// A frame that breaks RFC 6455 (1002) or is over `maxFrameBytes` (1009).
+    func refuseFrame(_ failure: InboundFrameParser.Failure) {
+        readingFrames = false
+        let tooBig = failure.closeCode == CloseCode.messageTooBig.rawValue
+        logger.notice("WebSocket frame refused", metadata: ["code": "\(failure.closeCode)", "reason": "\(failure.reason)"])
+        server.metrics.rejected(tooBig ? "frame_too_big" : "websocket_protocol")
+        close(Close(code: tooBig ? .messageTooBig : .protocolError, reason: Violation.truncate(failure.reason, FieldLimits.closeReason)))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -198,11 +233,11 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         // writes them (no extra task on the loop for each read batch).
         flushPublishes()
         reportDrops()
-        server.metrics.record(received: &receivedTally)
         if let ack = machine.takeAcknowledgement() { enqueue(ack) }
         sampleRoundTrip()
         returnCredit()
         inRead = false
+        batchNow = nil
         flush()
         updateTimer()
     }
@@ -237,9 +272,10 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func process(_ frame: ByteBuffer) {
         var reader = FrameReader(frame: frame, decoder: decoder)
         let now = self.now
+        batchNow = now
         do {
             while let decoded = try reader.next() {
-                receivedTally.add(decoded.message.type, bytes: decoded.length)
+                loopMetrics?.received(decoded.message.type, bytes: decoded.length)
                 perform(machine.received(decoded.message, now: now))
                 if detached { return }
             }
@@ -257,7 +293,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         case .authenticate(let handshake):
             authenticate(handshake)
         case .deliver(let message):
-            if spendClientCredit(message), admit(message) { route(message) }
+            let payloadBytes = message.dataPayload?.readableBytes
+            if spendClientCredit(payloadBytes: payloadBytes), admit(message, payloadBytes: payloadBytes) { route(message) }
         case .send(let message):
             enqueue(message)
         case .peerClosed(let close):
@@ -277,8 +314,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
-    func receivedCloseFrame(context: ChannelHandlerContext, frame: WebSocketFrame) {
-        var data = frame.unmaskedData
+    func receivedCloseFrame(context: ChannelHandlerContext, payload: ByteBuffer) {
+        var data = payload
         let code = data.readInteger(as: UInt16.self).map { CloseCode(rawValue: $0) } ?? .normal
         _ = machine.close(Close(code: code, reason: ""))
         if code != .normal { detachSession(reason: "WebSocket close \(code)") }

@@ -1,8 +1,8 @@
 import CourierWire
 
-/// Messages and bytes by message type, counted by one connection between two reports
-/// to `ServerMetrics` (a switch and two array slots per message: no label formatting,
-/// no dictionary, no atomic on the hot path).
+/// Messages and bytes by message type, counted by one event loop's connections
+/// between two reports to `ServerMetrics` (`LoopMetrics`: a switch and two array slots
+/// per message, no label formatting, no dictionary, no atomic on the hot path).
 struct MessageTally {
     /// The `type` label of each slot: the known types in snake case, then `unknown`.
     static let typeLabels = [

@@ -10,8 +10,8 @@ import Metrics
 /// Prometheus registry refuses anything else).
 ///
 /// Per-message counts stay cheap: the handlers for each message type are created here
-/// once, connections tally into a `MessageTally` (two array slots per message) and
-/// hand the tally over once per read batch or write.
+/// once; connections count into their event loop's `LoopMetrics` (plain arithmetic),
+/// which hands the sums over at most every `LoopMetrics.publishInterval`.
 ///
 /// A class, shared by reference: as a struct of ~20 metric objects, every use from a
 /// connection handler (`server.metrics.…`, several per read batch) copied it, with a

@@ -17,6 +17,8 @@ struct ThroughputFrames {
     private let encoder = MessageEncoder(version: .v2)
     private var compressor = SequenceCompressor()
     private var reusable: [Int: ByteBuffer] = [:]
+    /// `reusable[1]`, without the dictionary lookup (the ping-pong's every message).
+    private var reusableSingle: ByteBuffer?
 
     init(topic: String, payloadBytes: Int) {
         self.topic = topic
@@ -27,6 +29,10 @@ struct ThroughputFrames {
     /// in the order they are written on the connection.
     mutating func frame(first: UInt32, count: Int) throws(WireError) -> ByteBuffer {
         let implicit = compressor.lastOnWire.map { SequenceResolver.successor(of: $0) == first } ?? false
+        if implicit, count == 1, let frame = reusableSingle {
+            compressor = SequenceCompressor(previous: first)
+            return frame
+        }
         if implicit, let frame = reusable[count] {
             compressor = SequenceCompressor(previous: first &+ UInt32(count - 1))
             return frame
@@ -41,7 +47,7 @@ struct ThroughputFrames {
             try encoder.encode(message, into: &buffer, includeLength: index < count - 1)
             sequence = SequenceResolver.successor(of: sequence)
         }
-        if implicit { reusable[count] = buffer }
+        if implicit { if count == 1 { reusableSingle = buffer } else { reusable[count] = buffer } }
         return buffer
     }
 }
