@@ -1,5 +1,5 @@
 import NIOCore
-import NIOWebSocket
+import NIOWebSocket  // WebSocketOpcode
 
 /// The client's WebSocket frames (RFC 6455 §5.2), parsed straight from the socket's
 /// bytes by the connection handler.
@@ -44,6 +44,9 @@ struct InboundFrameParser {
     }
 
     let maxFrameBytes: Int
+    /// For unmasked payloads (a stored property: a `static let` costs a `swift_once`
+    /// check per frame).
+    private let allocator = ByteBufferAllocator()
     /// Bytes of a frame not complete yet (nil when none are waiting).
     private var pending: ByteBuffer?
 
@@ -111,15 +114,41 @@ struct InboundFrameParser {
             throw .tooBig("frame of \(length) bytes over the limit of \(maxFrameBytes)")
         }
         let payloadLength = Int(length)
-        guard buffer.readableBytes >= headerBytes + 4 + payloadLength,
-              let key = buffer.viewBytes(at: start + headerBytes, length: 4).flatMap(WebSocketMaskingKey.init)
-        else { return nil }
+        guard buffer.readableBytes >= headerBytes + 4 + payloadLength, let key = buffer.getInteger(at: start + headerBytes, as: UInt32.self) else {
+            return nil
+        }
         buffer.moveReaderIndex(forwardBy: headerBytes + 4)
-        var payload = buffer.readSlice(length: payloadLength)!
-        // Unmasking writes, so the payload gets storage of its own (the socket's read
-        // buffer is shared): one allocation, as NIO's `unmaskedData`.
-        payload.webSocketUnmask(key)
+        let payload = Self.unmasked(buffer, length: payloadLength, key: key, allocator: allocator)
+        buffer.moveReaderIndex(forwardBy: payloadLength)
         pending = buffer.readableBytes > 0 ? buffer : nil
         return Frame(fin: fin, opcode: opcode, payload: payload)
+    }
+
+    /// The `length` bytes at `masked`'s reader index, unmasked (§5.3: byte i XOR key
+    /// byte i mod 4), in storage of their own: one allocation, as NIO's `unmaskedData`,
+    /// eight bytes at a time.
+    static func unmasked(_ masked: ByteBuffer, length: Int, key: UInt32, allocator: ByteBufferAllocator) -> ByteBuffer {
+        guard length > 0 else { return ByteBuffer() }
+        var payload = allocator.buffer(capacity: length)
+        // The key's bytes in wire order, twice, as one word in memory order.
+        let (k0, k1, k2, k3) = (UInt8(key >> 24), UInt8(truncatingIfNeeded: key >> 16), UInt8(truncatingIfNeeded: key >> 8), UInt8(truncatingIfNeeded: key))
+        let key64 = withUnsafeBytes(of: (k0, k1, k2, k3, k0, k1, k2, k3)) { $0.loadUnaligned(as: UInt64.self) }
+        masked.withUnsafeReadableBytes { source in
+            payload.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
+                var index = 0
+                while index + 8 <= length {
+                    let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ key64
+                    destination.storeBytes(of: word, toByteOffset: index, as: UInt64.self)
+                    index += 8
+                }
+                while index < length {
+                    let keyByte = UInt8(truncatingIfNeeded: key >> (24 - 8 * UInt32(index & 3)))
+                    destination[index] = source[index] ^ keyByte
+                    index += 1
+                }
+                return length
+            }
+        }
+        return payload
     }
 }

@@ -28,7 +28,7 @@ public struct ActiveConnection: Sendable {
         self.heartbeat = HeartbeatState(interval: heartbeatInterval, now: now)
     }
 
-    public mutating func received(_ message: CourierMessage, now: SessionInstant) -> Event {
+    public mutating func received(_ message: consuming CourierMessage, now: SessionInstant) -> Event {
         heartbeat.received(now: now)
         switch message.body {
         case .textData, .binaryData, .deltaUpdate:

@@ -66,7 +66,7 @@ public struct ServerConnectionStateMachine: ActiveConnectionHolder, Sendable {
 
     public var isActive: Bool { if case .active = state { return true } else { return false } }
 
-    public mutating func received(_ message: CourierMessage, now: SessionInstant) -> ReceiveAction {
+    public mutating func received(_ message: consuming CourierMessage, now: SessionInstant) -> ReceiveAction {
         switch state {
         case .awaitingHandshake(let deadline):
             guard case .handshake(let handshake) = message.body else {
