@@ -340,6 +340,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func finishClosing(_ close: Close) {
+        readingFrames = false  // nothing the client sends after this is read
         flushPublishes()  // what was accepted (and acknowledged) still goes out
         enqueue(CourierMessage(body: .close(close)))
         detachSession(reason: "closing with \(close.code)")
