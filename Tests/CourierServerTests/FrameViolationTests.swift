@@ -1,6 +1,5 @@
 import CourierWire
 import NIOCore
-import NIOPosix
 import Testing
 
 /// WebSocket frames RFC 6455 forbids from a client, sent over plain TCP right behind
@@ -13,30 +12,9 @@ struct FrameViolationTests {
 
     /// Every byte the server sent until it closed the connection.
     static func exchange(port: Int, group: any EventLoopGroup, _ bytes: [UInt8]) async throws -> [UInt8] {
-        final class Collector: ChannelInboundHandler, @unchecked Sendable {
-            typealias InboundIn = ByteBuffer
-            var received: [UInt8] = []
-            let done: EventLoopPromise<[UInt8]>
-            init(done: EventLoopPromise<[UInt8]>) { self.done = done }
-            func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-                received += unwrapInboundIn(data).readableBytesView
-            }
-            func channelInactive(context: ChannelHandlerContext) { done.succeed(received) }
-        }
-        let promise = group.next().makePromise(of: [UInt8].self)
-        let channel: any Channel
-        do {
-            channel = try await ClientBootstrap(group: group).channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: promise)) }
-            }.connect(host: "127.0.0.1", port: port).get()
-        } catch {
-            promise.fail(error)
-            throw error
-        }
         var request = ByteBuffer(string: upgrade)
         request.writeBytes(bytes)
-        try await channel.writeAndFlush(request).get()
-        return try await promise.futureResult.get()
+        return try await rawExchange(port: port, request, group: group)
     }
 
     /// The close code of the WebSocket close frame in `bytes` (server frames are unmasked).

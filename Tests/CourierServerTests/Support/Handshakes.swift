@@ -53,18 +53,23 @@ extension Transcript {
 
 /// One HTTP request over a plain TCP connection; returns the whole response text.
 func rawHTTP(port: Int, _ request: String, group: any EventLoopGroup) async throws -> String {
+    String(decoding: try await rawExchange(port: port, ByteBuffer(string: request), group: group), as: UTF8.self)
+}
+
+/// Writes `bytes` over a plain TCP connection; returns every byte received until the
+/// server closed it.
+func rawExchange(port: Int, _ bytes: ByteBuffer, group: any EventLoopGroup) async throws -> [UInt8] {
     final class Collector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
-        var text = ""
-        let done: EventLoopPromise<String>
-        init(done: EventLoopPromise<String>) { self.done = done }
+        var received: [UInt8] = []
+        let done: EventLoopPromise<[UInt8]>
+        init(done: EventLoopPromise<[UInt8]>) { self.done = done }
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-            var buffer = unwrapInboundIn(data)
-            text += buffer.readString(length: buffer.readableBytes) ?? ""
+            received += unwrapInboundIn(data).readableBytesView
         }
-        func channelInactive(context: ChannelHandlerContext) { done.succeed(text) }
+        func channelInactive(context: ChannelHandlerContext) { done.succeed(received) }
     }
-    let promise = group.next().makePromise(of: String.self)
+    let promise = group.next().makePromise(of: [UInt8].self)
     let channel: any Channel
     do {
         channel = try await ClientBootstrap(group: group).channelInitializer { channel in
@@ -74,6 +79,6 @@ func rawHTTP(port: Int, _ request: String, group: any EventLoopGroup) async thro
         promise.fail(error)  // no promise leaks when the connection is refused
         throw error
     }
-    try await channel.writeAndFlush(ByteBuffer(string: request)).get()
+    try await channel.writeAndFlush(bytes).get()
     return try await promise.futureResult.get()
 }
