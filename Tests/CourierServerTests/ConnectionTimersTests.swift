@@ -1,5 +1,6 @@
 @testable import CourierServer
 import CourierSession
+import NIOCore
 import NIOEmbedded
 import Testing
 
