@@ -27,10 +27,13 @@ struct ConnectionsWorker: AsyncParsableCommand {
     func validate() throws {
         guard first >= 0, count > 0, wave > 0 else { throw ValidationError("--first must not be negative, --count and --wave must be positive") }
         guard (1...254).contains(sourceAddresses) else { throw ValidationError("--source-addresses must be 1...254") }
-        guard !parsedPorts.isEmpty, parsedPorts.allSatisfy({ (1...65_535).contains($0) }) else {
+        let parts = ports.split(separator: ",", omittingEmptySubsequences: false)
+        guard !parts.isEmpty, parts.allSatisfy({ Int($0).map { (1...65_535).contains($0) } ?? false }) else {
             throw ValidationError("--ports must be a comma-separated list of ports 1...65535, got '\(ports)'")
         }
-        guard ProcessInfo.processInfo.environment[Self.tokenVariable] != nil else { throw ValidationError("\(Self.tokenVariable) must hold the token") }
+        guard ProcessInfo.processInfo.environment[Self.tokenVariable].map({ !$0.isEmpty }) ?? false else {
+            throw ValidationError("\(Self.tokenVariable) must hold the token")
+        }
     }
 
     /// The token comes in the environment, not on the command line (`ps` shows that).
