@@ -178,6 +178,7 @@ let package = Package(
                 "CourierServer", "CourierClient", "CourierAuth", "CourierWire", "CourierSession", "CourierCompression", "CourierChaos",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

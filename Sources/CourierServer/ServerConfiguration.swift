@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var upgradeTimeout: Duration
     public var handshakeTimeout: Duration
     public var heartbeatInterval: Duration
+    /// The tick of each event loop's timer wheel (handshake deadlines, heartbeats): a
+    /// deadline fires no earlier than due and at most this late. 1 ms ... 1 s.
+    public var timerResolution: Duration
     /// How long a disconnected session waits for a resume.
     public var resumeWindow: Duration
     /// Lifetime of each resume token.
@@ -112,6 +115,7 @@ public struct ServerConfiguration: Sendable {
         self.upgradeTimeout = upgradeTimeout
         self.handshakeTimeout = handshakeTimeout
         self.heartbeatInterval = heartbeatInterval
+        self.timerResolution = ConnectionTimers.defaultResolution
         self.resumeWindow = resumeWindow
         self.resumeTokenLifetime = resumeTokenLifetime
         self.replayLimits = replayLimits
@@ -172,6 +176,7 @@ public struct ServerConfiguration: Sendable {
         }
         try check(handshakeTimeout > .zero, "handshakeTimeout", "must be positive")
         try check(heartbeatInterval >= .zero, "heartbeatInterval", "must not be negative (0 disables heartbeats)")
+        try check(timerResolution >= .milliseconds(1) && timerResolution <= .seconds(1), "timerResolution", "must be 1 ms ... 1 s")
         try check(resumeWindow >= .zero, "resumeWindow", "must not be negative")
         try check(resumeTokenLifetime > .zero, "resumeTokenLifetime", "must be positive")
         try check(outboundLowWater > 0 && outboundLowWater < outboundHighWater, "outboundLowWater", "need 0 < outboundLowWater < outboundHighWater")

@@ -18,12 +18,15 @@ final class ServerContext: Sendable {
     let addressLimiter: NIOLockedValueBox<AddressLimiter>
     let flushers = TickFlusher.Registry()
     let loopMetrics: LoopMetrics.Registry
+    /// One timer wheel per event loop for the connections' deadlines.
+    let timers: ConnectionTimers.Registry
     /// Set when the server speaks `wss://` (`ServerConfiguration.tls`).
     let sslContext: NIOSSLContext?
 
     init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, sslContext: NIOSSLContext? = nil, logger: Logger) {
         self.configuration = configuration
         self.sslContext = sslContext
+        self.timers = ConnectionTimers.Registry(clock: configuration.clock, resolution: configuration.timerResolution)
         self.authenticator = authenticator
         self.resumeTokens = resumeTokens
         let registry = SessionRegistry(

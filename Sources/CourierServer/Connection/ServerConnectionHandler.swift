@@ -65,7 +65,10 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     var channelContext: ChannelHandlerContext?
     var tickFlusher: TickFlusher?
     var nonce: [UInt8] = []
-    var timer: Scheduled<Void>?
+    /// The loop's timer wheel, and this connection's timer in it (armed at the state
+    /// machine's next wakeup).
+    var timers: ConnectionTimers?
+    var timer: ConnectionTimers.Timer?
     var timerDeadline: SessionInstant?
 
     // Session, once authenticated.
@@ -132,6 +135,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         channelContext = context
         tickFlusher = server.flushers.flusher(for: context.eventLoop)
         loopMetrics = server.loopMetrics.metrics(for: context.eventLoop)
+        let timers = server.timers.timers(for: context.eventLoop)
+        self.timers = timers
+        timer = timers.add(self)
         let raw = RawOutput()
         let pipeline = context.pipeline.syncOperations
         // Right above the socket; on wss:// right above TLS, so our frames are encrypted
@@ -153,8 +159,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     func channelInactive(context: ChannelHandlerContext) {
         flushPublishes()
-        timer?.cancel()
-        timer = nil
+        removeTimer()
         detachSession(reason: "connection lost")
         server.metrics.connectionsClosed.increment()
         server.metrics.connections.decrement()
@@ -166,7 +171,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        removeTimer()
         channelContext = nil
         rawOutput = nil
     }
@@ -356,7 +361,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         data.writeString(reason)
         let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
         context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
-        timer?.cancel()
+        disarmTimer()
     }
 
     /// Hands the session's reliable state back to the registry for a later resume.
@@ -389,25 +394,38 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     // MARK: Timers
 
-    /// Keeps one scheduled task at the state machine's next wakeup.
+    /// Keeps this connection's timer in the loop's wheel at the state machine's next
+    /// wakeup: O(1), and nothing at all while the wakeup does not change (the usual
+    /// case after a read: the next ping stays where it was).
     func updateTimer() {
-        guard let context = channelContext, !detached else { return }
+        guard let timers, let timer, !detached else { return }
         let next = machine.nextWakeup
         guard next != timerDeadline else { return }
-        timer?.cancel()
         timerDeadline = next
-        guard let next else { return }
-        let delay = next.since(now)
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        timer = context.eventLoop.scheduleTask(in: .nanoseconds(delay.nanoseconds)) {
-            bound.value.timerFired()
+        if let next {
+            timers.arm(timer, at: next)
+        } else {
+            timers.disarm(timer)
         }
     }
 
-    func timerFired() {
-        // The task that fired is done: cancelling it later would make NIO search every
-        // scheduled task of the loop for it (per heartbeat, per connection).
-        timer = nil
+    func disarmTimer() {
+        guard let timers, let timer else { return }
+        timers.disarm(timer)
+        timerDeadline = nil
+    }
+
+    /// The connection is gone: its timer leaves the wheel (which held it strongly).
+    func removeTimer() {
+        guard let timers, let timer else { return }
+        timers.remove(timer)
+        self.timer = nil
+        timerDeadline = nil
+    }
+
+    /// The wheel fired this connection's timer (it is disarmed): `now` is at or past
+    /// the deadline it was armed for.
+    func timerFired(now: SessionInstant) {
         timerDeadline = nil
         switch machine.tick(now: now) {
         case .none: break
@@ -420,6 +438,8 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         updateTimer()
     }
 }
+
+extension ServerConnectionHandler: ConnectionTimerOwner {}
 
 @available(*, unavailable)
 extension ServerConnectionHandler: Sendable {}

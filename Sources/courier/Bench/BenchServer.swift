@@ -31,7 +31,8 @@ struct BenchTarget {
     ///     the client then trusts `tlsTrust`, or the certificate itself (self-signed).
     static func make(
         url: String?, token: String?, serverThreads: Int, forFanout: Bool = false, unlimitedRates: Bool = false, countMallocs: Bool = false,
-        serverArguments: [String] = [], allowsTLS: Bool = false, tlsTrust: String? = nil, serverTLS: (certificate: String, key: String)? = nil
+        serverArguments: [String] = [], allowsTLS: Bool = false, tlsTrust: String? = nil, serverTLS: (certificate: String, key: String)? = nil,
+        serverExecutable: String? = nil
     ) async throws -> BenchTarget {
         guard serverTLS == nil || (url == nil && allowsTLS) else { throw BenchError("--tls-cert and --tls-key start the bench's own server: not with --url") }
         if let url {
@@ -56,7 +57,7 @@ struct BenchTarget {
             if unlimitedRates {
                 arguments += ["--messages-per-second", "1000000000", "--bytes-per-second", "1000000000000"]
             }
-            let child = try await BenchServerProcess.start(threads: serverThreads, arguments: arguments, countMallocs: countMallocs)
+            let child = try await BenchServerProcess.start(threads: serverThreads, arguments: arguments, countMallocs: countMallocs, executable: serverExecutable)
             let token = try await DevelopmentToken.mint(secret: child.secret, subject: "bench", publish: [">"], subscribe: [">"], lifetime: .seconds(3_600), now: Date())
             let tls = serverTLS.map { CourierClient.TLS(trustRoots: .pemFile(tlsTrust ?? $0.certificate)) }
             return BenchTarget(host: "127.0.0.1", port: child.port, token: token, server: nil, child: child, tls: tls)

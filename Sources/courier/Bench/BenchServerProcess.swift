@@ -14,13 +14,16 @@ final class BenchServerProcess: @unchecked Sendable {
     let threads: Int
     let arguments: [String]
     let countMallocs: Bool
+    /// The `courier` executable serving (nil: this one).
+    let executable: String?
     /// The child's malloc counter, or why it has none.
     let mallocCounter: Result<ServerMallocCounter, ServerMallocCounter.Unavailable>
 
     private init(
-        process: Process, port: Int, secret: [UInt8], lifeline: Pipe, threads: Int, arguments: [String], countMallocs: Bool,
+        process: Process, port: Int, secret: [UInt8], lifeline: Pipe, threads: Int, arguments: [String], countMallocs: Bool, executable: String?,
         mallocCounter: Result<ServerMallocCounter, ServerMallocCounter.Unavailable>
     ) {
+        self.executable = executable
         self.process = process
         self.port = port
         self.secret = secret
@@ -36,10 +39,14 @@ final class BenchServerProcess: @unchecked Sendable {
     /// - Parameter countMallocs: preload libCourierMallocCounter.so into the child when it
     ///   is beside this executable, so that `mallocCount()` can read the child's count.
     ///   Off for scenarios that report no allocations: counting costs an atomic add per malloc.
-    static func start(threads: Int, arguments: [String], countMallocs: Bool = false, port: Int = 0, secret: [UInt8]? = nil) async throws -> BenchServerProcess {
+    /// - Parameter executable: another `courier` executable to serve (e.g. an older build,
+    ///   to compare servers under the same load generator); nil: this one.
+    static func start(
+        threads: Int, arguments: [String], countMallocs: Bool = false, port: Int = 0, secret: [UInt8]? = nil, executable: String? = nil
+    ) async throws -> BenchServerProcess {
         let secret = secret ?? DevelopmentToken.generateSecret()
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = URL(fileURLWithPath: executable ?? "/proc/self/exe").resolvingSymlinksInPath()
         let logLevel = ProcessInfo.processInfo.environment["COURIER_BENCH_LOG"] ?? "error"
         process.arguments = ["serve", "--host", "127.0.0.1", "--port", String(port), "--threads", String(threads), "--log-level", logLevel, "--stop-when-stdin-closes"] + arguments
         var environment = ProcessInfo.processInfo.environment
@@ -82,7 +89,7 @@ final class BenchServerProcess: @unchecked Sendable {
         }
         return BenchServerProcess(
             process: process, port: port, secret: secret, lifeline: lifeline, threads: threads, arguments: arguments, countMallocs: countMallocs,
-            mallocCounter: mallocCounter
+            executable: executable, mallocCounter: mallocCounter
         )
     }
 
@@ -106,7 +113,7 @@ final class BenchServerProcess: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(2))
         }
         let exitedAt = ContinuousClock.now
-        return (try await Self.start(threads: threads, arguments: arguments, countMallocs: countMallocs, port: port, secret: secret), exitedAt)
+        return (try await Self.start(threads: threads, arguments: arguments, countMallocs: countMallocs, port: port, secret: secret, executable: executable), exitedAt)
     }
 
     /// SIGTERM (graceful shutdown), then SIGKILL if it has not exited within 5 s.
