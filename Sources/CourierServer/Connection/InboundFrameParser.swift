@@ -134,7 +134,7 @@ struct InboundFrameParser {
         let (k0, k1, k2, k3) = (UInt8(key >> 24), UInt8(truncatingIfNeeded: key >> 16), UInt8(truncatingIfNeeded: key >> 8), UInt8(truncatingIfNeeded: key))
         let key64 = withUnsafeBytes(of: (k0, k1, k2, k3, k0, k1, k2, k3)) { $0.loadUnaligned(as: UInt64.self) }
         masked.withUnsafeReadableBytes { source in
-            payload.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
+            _ = payload.writeWithUnsafeMutableBytes(minimumWritableBytes: length) { destination in
                 var index = 0
                 while index + 8 <= length {
                     let word = source.loadUnaligned(fromByteOffset: index, as: UInt64.self) ^ key64
