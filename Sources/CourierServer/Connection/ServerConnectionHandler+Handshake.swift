@@ -63,6 +63,15 @@ extension ServerConnectionHandler {
             old.eventLoop.flatSubmit { old.handOver(.sessionReplaced) }.hop(to: context.eventLoop).whenComplete { _ in
                 bound.value.attemptResume(resume, principal: principal, retry: false)
             }
+        case .detaching(let old):
+            // The previous connection died a moment ago (a reset, a killed socket) and
+            // the client came back before the session reached the registry: that step
+            // is queued on the old connection's event loop, so try again behind it.
+            guard retry, let context = channelContext else { return resumeFailed(.unknownSession, principal: principal) }
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            old.eventLoop.submit {}.hop(to: context.eventLoop).whenComplete { _ in
+                bound.value.attemptResume(resume, principal: principal, retry: false)
+            }
         }
     }
 

@@ -20,8 +20,10 @@ final class SessionRegistry: Sendable {
 
     enum Attachment: Sendable {
         case attached(ConnectionMailbox)
-        /// Another connection is taking the session over; reliable deliveries wait here.
-        case handingOver(pending: [QueuedDelivery])
+        /// The connection `from` is handing the session back (it is closing, or a
+        /// resuming connection asked it to); reliable deliveries wait here until its
+        /// state arrives (`detach`, queued on `from`'s event loop).
+        case handingOver(pending: [QueuedDelivery], from: ConnectionMailbox)
         case detached(Detached)
     }
 
@@ -78,6 +80,9 @@ final class SessionRegistry: Sendable {
         case failed(HandshakeResponse.ResumeFailure)
         /// Still attached to another connection: hand it over first, then try again.
         case handOver(ConnectionMailbox)
+        /// The connection that had it is handing it back right now (its last step is
+        /// queued on its event loop): try again once that loop has run it.
+        case detaching(ConnectionMailbox)
     }
 
     func resume(sessionID: UInt64, principal: Principal, mailbox: ConnectionMailbox) -> ResumeOutcome {
@@ -88,12 +93,14 @@ final class SessionRegistry: Sendable {
             guard entry.principal.userID == principal.userID else { return .failed(.invalidToken) }
             switch entry.attachment {
             case .attached(let old):
-                entry.attachment = .handingOver(pending: [])
+                entry.attachment = .handingOver(pending: [], from: old)
                 state.sessions[sessionID] = entry
                 state.attached[sessionID] = nil
                 return .handOver(old)
-            case .handingOver:
-                return .failed(.unknownSession)  // two resumes racing: the second loses
+            case .handingOver(_, let from):
+                // Usually the previous connection just died and its state is on the way;
+                // with two resumes racing, one of them fails on its second try.
+                return .detaching(from)
             case .detached(let detached):
                 if detached.overflowed {
                     Self.remove(sessionID, from: &state)
@@ -112,7 +119,7 @@ final class SessionRegistry: Sendable {
     func beginDetach(sessionID: UInt64, connectionID: UInt64) {
         state.withLockedValue { state in
             guard var entry = state.sessions[sessionID], case .attached(let mailbox) = entry.attachment, mailbox.connectionID == connectionID else { return }
-            entry.attachment = .handingOver(pending: [])
+            entry.attachment = .handingOver(pending: [], from: mailbox)
             state.sessions[sessionID] = entry
             state.attached[sessionID] = nil
         }
@@ -126,7 +133,7 @@ final class SessionRegistry: Sendable {
             switch entry.attachment {
             case .attached, .detached:
                 return  // `beginDetach` did not run for this connection: another one has the session
-            case .handingOver(let pending):
+            case .handingOver(let pending, _):
                 var detached = Detached(reliable: reliable, since: now, overflowed: overflowed, inboundAliases: inboundAliases)
                 for item in pending where !Self.number(item, into: &detached) { detached.overflowed = true }
                 entry.attachment = .detached(detached)
@@ -197,10 +204,10 @@ final class SessionRegistry: Sendable {
                 mailbox.deliver(DeliveryRun(publications: [delivery.publication], route: delivery.route, channel: delivery.channel))
                 mailbox.endOfDeliveries()
             }
-        case .handingOver(var pending):
+        case .handingOver(var pending, let from):
             guard delivery.publication.reliable else { return true }  // unreliable messages are not kept for absent clients
             pending.append(delivery)
-            entry.attachment = .handingOver(pending: pending)
+            entry.attachment = .handingOver(pending: pending, from: from)
             state.sessions[sessionID] = entry
         case .detached(var detached):
             guard delivery.publication.reliable else { return true }
