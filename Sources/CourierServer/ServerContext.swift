@@ -16,17 +16,19 @@ final class ServerContext: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let addressLimiter: NIOLockedValueBox<AddressLimiter>
-    let flushers = TickFlusher.Registry()
-    let loopMetrics: LoopMetrics.Registry
+    let flushers = PerEventLoop { TickFlusher(eventLoop: $0) }
+    let loopMetrics: PerEventLoop<LoopMetrics>
     /// One timer wheel per event loop for the connections' deadlines.
-    let timers: ConnectionTimers.Registry
+    let timers: PerEventLoop<ConnectionTimers>
     /// Set when the server speaks `wss://` (`ServerConfiguration.tls`).
     let sslContext: NIOSSLContext?
 
     init(configuration: ServerConfiguration, authenticator: Authenticator, resumeTokens: ResumeTokens, sslContext: NIOSSLContext? = nil, logger: Logger) {
         self.configuration = configuration
         self.sslContext = sslContext
-        self.timers = ConnectionTimers.Registry(clock: configuration.clock, resolution: configuration.timerResolution)
+        self.timers = PerEventLoop { [clock = configuration.clock, resolution = configuration.timerResolution] in
+            ConnectionTimers(eventLoop: $0, clock: clock, resolution: resolution)
+        }
         self.authenticator = authenticator
         self.resumeTokens = resumeTokens
         let registry = SessionRegistry(
@@ -37,7 +39,7 @@ final class ServerContext: Sendable {
         broker.setSink { registry.fanOut($0) }
         let metrics = ServerMetrics(factory: configuration.metricsFactory ?? MetricsSystem.factory)
         self.metrics = metrics
-        self.loopMetrics = LoopMetrics.Registry(metrics: metrics)
+        self.loopMetrics = PerEventLoop { LoopMetrics(eventLoop: $0, metrics: metrics) }
         self.logger = logger
         self.addressLimiter = NIOLockedValueBox(AddressLimiter(limits: configuration.addressLimits))
     }

@@ -1,5 +1,4 @@
 import CourierSession
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// What a `ConnectionTimers` timer calls when it fires (a connection handler).
@@ -89,25 +88,4 @@ final class ConnectionTimers: @unchecked Sendable {
 
     /// Armed timers (for tests and gauges).
     var armedCount: Int { wheel.armedCount }
-
-    /// One wheel per event loop, made on first use.
-    final class Registry: Sendable {
-        private let timers = NIOLockedValueBox([ObjectIdentifier: ConnectionTimers]())
-        let clock: ServerClock
-        let resolution: Duration
-
-        init(clock: ServerClock, resolution: Duration) {
-            self.clock = clock
-            self.resolution = resolution
-        }
-
-        func timers(for loop: any EventLoop) -> ConnectionTimers {
-            timers.withLockedValue { timers in
-                if let made = timers[ObjectIdentifier(loop)] { return made }
-                let made = ConnectionTimers(eventLoop: loop, clock: clock, resolution: resolution)
-                timers[ObjectIdentifier(loop)] = made
-                return made
-            }
-        }
-    }
 }

@@ -133,9 +133,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 
     func handlerAdded(context: ChannelHandlerContext) {
         channelContext = context
-        tickFlusher = server.flushers.flusher(for: context.eventLoop)
-        loopMetrics = server.loopMetrics.metrics(for: context.eventLoop)
-        let timers = server.timers.timers(for: context.eventLoop)
+        tickFlusher = server.flushers.value(for: context.eventLoop)
+        loopMetrics = server.loopMetrics.value(for: context.eventLoop)
+        let timers = server.timers.value(for: context.eventLoop)
         self.timers = timers
         timer = timers.add(self)
         let raw = RawOutput()

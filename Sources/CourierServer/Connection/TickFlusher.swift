@@ -1,5 +1,4 @@
 import CourierCompression
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// Writes out, at the end of the current event-loop tick, every connection of one
@@ -54,19 +53,5 @@ final class TickFlusher: @unchecked Sendable {
         let handlers = pending
         pending.removeAll(keepingCapacity: true)
         for handler in handlers { handler.tickEnded() }
-    }
-
-    /// One flusher per event loop, made on first use.
-    final class Registry: Sendable {
-        private let flushers = NIOLockedValueBox([ObjectIdentifier: TickFlusher]())
-
-        func flusher(for loop: any EventLoop) -> TickFlusher {
-            flushers.withLockedValue { flushers in
-                if let flusher = flushers[ObjectIdentifier(loop)] { return flusher }
-                let flusher = TickFlusher(eventLoop: loop)
-                flushers[ObjectIdentifier(loop)] = flusher
-                return flusher
-            }
-        }
     }
 }

@@ -1,6 +1,5 @@
 import CoreMetrics
 import CourierWire
-import NIOConcurrencyHelpers
 import NIOCore
 
 /// The per-message counters of one event loop's connections: bytes in and out, and
@@ -71,25 +70,6 @@ final class LoopMetrics: @unchecked Sendable {
         if bytesOut != 0 {
             metrics.bytesOut.increment(by: bytesOut)
             bytesOut = 0
-        }
-    }
-
-    /// One `LoopMetrics` per event loop, made on first use.
-    final class Registry: Sendable {
-        private let metrics: ServerMetrics
-        private let loops = NIOLockedValueBox([ObjectIdentifier: LoopMetrics]())
-
-        init(metrics: ServerMetrics) {
-            self.metrics = metrics
-        }
-
-        func metrics(for loop: any EventLoop) -> LoopMetrics {
-            loops.withLockedValue { loops in
-                if let existing = loops[ObjectIdentifier(loop)] { return existing }
-                let made = LoopMetrics(eventLoop: loop, metrics: metrics)
-                loops[ObjectIdentifier(loop)] = made
-                return made
-            }
         }
     }
 }
