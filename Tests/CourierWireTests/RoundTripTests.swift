@@ -21,6 +21,26 @@ struct RoundTripTests {
         }
     }
 
+    /// The server's direct Acknowledge writes exactly what the generic encoder writes,
+    /// for every varint length of the sequence, with and without the length.
+    @Test(arguments: ProtocolVersion.allCases)
+    func theDirectAcknowledgeIsTheGenericOne(version: ProtocolVersion) throws {
+        let encoder = MessageEncoder(version: version)
+        let sequences: [UInt32] = [1, 2, 127, 128, 300, 16_383, 16_384, 2_097_151, 2_097_152, 268_435_455, 268_435_456, .max - 1, .max]
+        for sequence in sequences {
+            for includeLength in [true, false] {
+                var generic = ByteBuffer(bytes: [0xEE])  // not at index 0: appends after what is there
+                try encoder.encode(CourierMessage(body: .acknowledge(Acknowledge(sequence: sequence))), into: &generic, includeLength: includeLength)
+                var direct = ByteBuffer(bytes: [0xEE])
+                encoder.encodeAcknowledge(sequence, into: &direct, includeLength: includeLength)
+                #expect(direct == generic, "sequence \(sequence), length \(includeLength), \(version)")
+                direct.moveReaderIndex(forwardBy: 1)
+                var reader = FrameReader(frame: direct, decoder: MessageDecoder(version: version))
+                #expect(try reader.next()?.message.body == .acknowledge(Acknowledge(sequence: sequence)))
+            }
+        }
+    }
+
     @Test(arguments: ProtocolVersion.allCases)
     func aBatchOfEveryTypeDecodesInOrder(version: ProtocolVersion) throws {
         let messages = MessageSamples.messages(version: version)

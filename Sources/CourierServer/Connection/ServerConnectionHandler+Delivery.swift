@@ -18,7 +18,7 @@ extension ServerConnectionHandler {
         // WebSocket message written).
         if sessionID != nil, !detached, nextOffsets.isEmpty, queues.isEmpty, machine.isActive,
            let context = channelContext, context.channel.isWritable {
-            for message in control { append(message, context) }
+            for item in control { appendOutgoing(item, context) }
             control.removeAll(keepingCapacity: true)
             reserveFrame(for: publications, context)
             var frames = framesWritten
@@ -78,7 +78,7 @@ extension ServerConnectionHandler {
         if queues.isEmpty, sendCredit.allows(bytes: delivery.publication.bytes), machine.isActive,
            let context = channelContext, context.channel.isWritable {
             // Control messages enqueued earlier in this tick keep their place ahead of it.
-            for message in control { append(message, context) }
+            for item in control { appendOutgoing(item, context) }
             control.removeAll(keepingCapacity: true)
             _ = send(delivery, context)
             return

@@ -11,7 +11,12 @@ import NIOWebSocket
 extension ServerConnectionHandler {
     /// Queues a control message for this tick's write.
     func enqueue(_ message: CourierMessage) {
-        control.append(message)
+        enqueue(.message(message))
+    }
+
+    /// Queues a control item for this tick's write (an Acknowledge goes as its sequence).
+    func enqueue(_ item: Outgoing) {
+        control.append(item)
         // Inside a read batch, channelReadComplete flushes; otherwise flush at the end of this tick.
         if !inRead { scheduleFlush() }
     }
@@ -47,7 +52,7 @@ extension ServerConnectionHandler {
     /// messages of about `maxOutboundBatchBytes`, and flushes once.
     func flush() {
         guard let context = channelContext else { return }
-        for message in control { append(message, context) }
+        for item in control { appendOutgoing(item, context) }
         control.removeAll(keepingCapacity: true)
         drainData(context)
         reportQueueDepth()
@@ -174,6 +179,8 @@ extension ServerConnectionHandler {
                 default:
                     try encoder.encode(message, into: &frame!.inline, includeLength: withLength)
                 }
+            case .acknowledge(let sequence):
+                encoder.encodeAcknowledge(sequence, into: &frame!.inline, includeLength: withLength)
             case .data(let type, var header, let route, let payload):
                 compressor.compress(&header, version: version)
                 try encodeData(type, header, route, payload, withLength)
@@ -203,20 +210,9 @@ extension ServerConnectionHandler {
     func writeFrame(_ built: OutboundFrame, context: ChannelHandlerContext) {
         framesWritten &+= 1
         loopMetrics?.wrote(bytes: built.length)
-        guard let raw = rawOutput else {
-            // NIO's frame encoder writes the header into the headroom (shared payloads
-            // cannot go this way: this path is only a fallback).
-            var built = built
-            let length = built.length
-            var whole = context.channel.allocator.buffer(capacity: length + OutboundFrame.headroom)
-            built.pieces { whole.writeImmutableBuffer($0) }
-            whole.moveReaderIndex(forwardBy: whole.readableBytes - length)  // NIO writes its own header
-            context.write(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .binary, data: whole)), promise: nil)
-            return
-        }
-        // Our own framing, below NIO's frame encoder, so the pieces go out as they are.
+        // Framed here, so the pieces go out as they are.
         var built = built
-        built.pieces { piece in raw.write(NIOAny(IOData.byteBuffer(piece)), promise: nil) }
+        built.pieces { piece in context.write(wrapOutboundOut(.byteBuffer(piece)), promise: nil) }
         // Kept for the loop's next frame: once the socket has written it, its storage is
         // free again. One per event loop, so idle connections hold none.
         if built.inline.capacity <= Self.spareBufferLimit { tickFlusher?.keepSpareBuffer(built.inline) }

@@ -4,7 +4,6 @@ import CourierSession
 import CourierWire
 import Logging
 import NIOCore
-import NIOSSL
 import NIOWebSocket
 
 /// Runs one Courier connection on its event loop: parses the client's WebSocket frames
@@ -15,10 +14,12 @@ import NIOWebSocket
 /// The hot path (decode → state machine → route → encode → write) never leaves the
 /// event loop; only authentication (jwt-kit is async) does, once per connection.
 final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
-    /// The socket's bytes: NIO's frame decoder is taken out of the pipeline (see
-    /// `InboundFrameParser`). Pongs and close frames go out through NIO's encoder.
+    /// The socket's bytes in and out: NIO's WebSocket frame codec is not in the
+    /// pipeline. Client frames are parsed by `InboundFrameParser`; every server frame
+    /// (data, pong, close) is framed by `OutboundFrame` and written straight to the
+    /// socket (or to TLS on wss://).
     typealias InboundIn = ByteBuffer
-    typealias OutboundOut = WebSocketFrame
+    typealias OutboundOut = IOData
 
     let server: ServerContext
     let version: ProtocolVersion
@@ -29,7 +30,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     let encoder: MessageEncoder
     var compressor = SequenceCompressor()
     /// Control messages for the next write: they never wait behind data (§16.2).
-    var control: [CourierMessage] = []
+    var control: [Outgoing] = []
     /// Data for the client, per channel, under the topics' policies (§16.2).
     var queues: DataQueues
     /// What the client let us send (§16.3): unlimited until its first WindowUpdate.
@@ -43,8 +44,6 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     /// whether another follows it (the last one of a frame carries no length).
     var frame: OutboundFrame?
     var held: Outgoing?
-    /// A context below NIO's WebSocket frame encoder, for frames we frame ourselves.
-    var rawOutput: ChannelHandlerContext?
     /// Messages appended since the last flush.
     var unflushed = 0
     /// WebSocket messages written so far (writability can only change when this does).
@@ -138,15 +137,6 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         let timers = server.timers.value(for: context.eventLoop)
         self.timers = timers
         timer = timers.add(self)
-        let raw = RawOutput()
-        let pipeline = context.pipeline.syncOperations
-        // Right above the socket; on wss:// right above TLS, so our frames are encrypted
-        // (without a TLS handler to sit on, no raw output: frames go through NIO's encoder).
-        var position: ChannelPipeline.SynchronousOperations.Position? = .first
-        if server.sslContext != nil { position = (try? pipeline.handler(type: NIOSSLServerHandler.self)).map { .after($0) } }
-        if let position, (try? pipeline.addHandler(raw, position: position)) != nil {
-            rawOutput = try? pipeline.context(handler: raw)
-        }
         server.metrics.connectionsOpened.increment()
         server.metrics.connections.increment()
         var random = SystemRandomNumberGenerator()
@@ -173,7 +163,6 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func handlerRemoved(context: ChannelHandlerContext) {
         removeTimer()
         channelContext = nil
-        rawOutput = nil
     }
 
     // MARK: Reading
@@ -212,8 +201,9 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
             close(Close(code: .unsupportedData, reason: "text frames are not part of the Courier protocol; send binary frames"))
         case .ping:
             // Flushed at once: `flush()` only flushes when Courier messages were written.
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.payload)
-            context.writeAndFlush(wrapOutboundOut(pong), promise: nil)
+            // The parser lets no control frame over 125 bytes through.
+            let pong = OutboundFrame.control(opcode: .pong, payload: frame.payload, allocator: context.channel.allocator)
+            context.writeAndFlush(wrapOutboundOut(.byteBuffer(pong)), promise: nil)
         case .pong:
             break
         case .connectionClose:
@@ -238,7 +228,7 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
         // writes them (no extra task on the loop for each read batch).
         flushPublishes()
         reportDrops()
-        if let ack = machine.takeAcknowledgement() { enqueue(ack) }
+        if let sequence = machine.takeAcknowledgedSequence() { enqueue(.acknowledge(sequence)) }
         sampleRoundTrip()
         returnCredit()
         inRead = false
@@ -356,11 +346,13 @@ final class ServerConnectionHandler: ChannelInboundHandler, RemovableChannelHand
     func sendCloseFrame(code: CloseCode, reason: String) {
         guard let context = channelContext, context.channel.isActive else { return }
         flush()
-        var data = context.channel.allocator.buffer(capacity: 2 + reason.utf8.count)
+        // A control frame carries at most 125 bytes: the code and 123 of reason.
+        let text = Violation.truncate(reason, FieldLimits.closeReason)
+        var data = context.channel.allocator.buffer(capacity: 2 + text.utf8.count)
         data.writeInteger(code.rawValue)
-        data.writeString(reason)
-        let frame = WebSocketFrame(fin: true, opcode: .connectionClose, data: data)
-        context.writeAndFlush(wrapOutboundOut(frame)).whenComplete { _ in context.close(promise: nil) }
+        data.writeString(text)
+        let frame = OutboundFrame.control(opcode: .connectionClose, payload: data, allocator: context.channel.allocator)
+        context.writeAndFlush(wrapOutboundOut(.byteBuffer(frame))).whenComplete { _ in context.close(promise: nil) }
         disarmTimer()
     }
 
@@ -444,13 +436,6 @@ extension ServerConnectionHandler: ConnectionTimerOwner {}
 @available(*, unavailable)
 extension ServerConnectionHandler: Sendable {}
 
-/// Sits first in the pipeline (nearest the socket): writes made through its context
-/// skip NIO's WebSocket frame encoder (frames with shared payloads are framed by
-/// `OutboundFrame`). Does nothing itself.
-final class RawOutput: ChannelOutboundHandler, RemovableChannelHandler, Sendable {
-    typealias OutboundIn = IOData
-}
-
 /// What a principal may publish and subscribe to, as parsed patterns (a pattern
 /// that does not parse grants nothing).
 struct Permissions {
@@ -478,11 +463,14 @@ enum Outgoing {
     case message(CourierMessage)
     /// A TextData/BinaryData delivery encoded from its shared publication's parts.
     case data(MessageType, MessageHeader, Route, ByteBuffer)
+    /// The read batch's coalesced Acknowledge, encoded from its sequence alone.
+    case acknowledge(UInt32)
 
     var type: MessageType {
         switch self {
         case .message(let message): message.type
         case .data(let type, _, _, _): type
+        case .acknowledge: .acknowledge
         }
     }
 }

@@ -4,9 +4,9 @@ import NIOWebSocket
 
 /// The WebSocket upgrade of the Courier port. NIO's `NIOWebSocketServerUpgrader` checks
 /// the request and builds the 101 response (`Sec-WebSocket-Accept`); the echo endpoint
-/// is upgraded by it as it is. A Courier connection gets NIO's frame encoder (for pongs
-/// and close frames) and its `ServerConnectionHandler`, but not NIO's frame decoder: the
-/// handler parses frames from the socket's bytes itself (`InboundFrameParser`).
+/// is upgraded by it as it is. A Courier connection gets its `ServerConnectionHandler`
+/// and none of NIO's frame codec: the handler parses frames from the socket's bytes
+/// itself (`InboundFrameParser`) and frames what it writes (`OutboundFrame`).
 ///
 /// Why here and not by removing NIO's decoder afterwards: its removal finishes in a
 /// later task, and bytes the client sent right behind the upgrade request reach the
@@ -40,7 +40,6 @@ final class CourierWebSocketUpgrader: HTTPServerProtocolUpgrader, Sendable {
         guard isCourier(upgradeRequest) else { return inner.upgrade(context: context, upgradeRequest: upgradeRequest) }
         let channel = context.channel
         return channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(WebSocketFrameEncoder())
             try courierPipeline(channel, upgradeRequest)
         }
     }

@@ -1,4 +1,5 @@
 import NIOCore
+import NIOWebSocket
 
 /// One outgoing WebSocket message being built: the bytes written for it (headers,
 /// small payloads) and, between them, large payloads shared with every other
@@ -64,5 +65,14 @@ struct OutboundFrame {
         if inline.writerIndex > position {
             body(inline.getSlice(at: position, length: inline.writerIndex - position)!)
         }
+    }
+
+    /// A server control frame (FIN, unmasked): a pong or a close. The caller keeps
+    /// `payload` within the 125 bytes RFC 6455 §5.5 allows a control frame.
+    static func control(opcode: WebSocketOpcode, payload: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var frame = allocator.buffer(capacity: 2 + payload.readableBytes)
+        frame.writeMultipleIntegers(UInt8(0x80) | UInt8(webSocketOpcode: opcode), UInt8(min(payload.readableBytes, 125)))
+        frame.writeImmutableBuffer(payload.getSlice(at: payload.readerIndex, length: min(payload.readableBytes, 125))!)
+        return frame
     }
 }

@@ -26,4 +26,10 @@ extension ActiveConnectionHolder {
     public mutating func takeAcknowledgement() -> CourierMessage? {
         modifyActive { $0.takeAcknowledgement() } ?? nil
     }
+
+    /// The same, as the sequence the Acknowledge carries (for a caller that encodes it
+    /// itself: `MessageEncoder.encodeAcknowledge`).
+    public mutating func takeAcknowledgedSequence() -> UInt32? {
+        modifyActive { $0.session.inbound.takeAcknowledgement() } ?? nil
+    }
 }

@@ -35,6 +35,28 @@ public struct MessageEncoder: Sendable {
         }
     }
 
+    /// Appends an Acknowledge of `sequence` (§7.13) without building a message: the
+    /// same bytes as `encode` of `CourierMessage(body: .acknowledge(Acknowledge(sequence:)))`.
+    /// A server owes one after nearly every read batch, so v2 writes it directly: no
+    /// header flags, the compact type, the optional length, the sequence varint.
+    public func encodeAcknowledge(_ sequence: UInt32, into buffer: inout ByteBuffer, includeLength: Bool = true) {
+        guard version == .v2 else {
+            // A v1 Acknowledge is a fixed 34 bytes: nothing in it can be refused.
+            try? encodeV1(CourierMessage(body: .acknowledge(Acknowledge(sequence: sequence))), into: &buffer)
+            return
+        }
+        if includeLength {
+            let bodyLength = VarInt.encodedLength(UInt64(sequence))
+            buffer.writeMultipleIntegers(V2Header.hasLength, Self.acknowledgeCode, UInt8(bodyLength))
+        } else {
+            buffer.writeMultipleIntegers(UInt8(0), Self.acknowledgeCode)
+        }
+        buffer.writeVarInt(UInt64(sequence))
+    }
+
+    /// Acknowledge's compact type code (0x0203 → 0x83).
+    static let acknowledgeCode = MessageType.acknowledge.compactCode!
+
     func encodeV1(_ message: CourierMessage, into buffer: inout ByteBuffer) throws(WireError) {
         let lengthIndex = try V1Header.write(type: message.type, header: message.header, into: &buffer)
         let bodyStart = buffer.writerIndex
