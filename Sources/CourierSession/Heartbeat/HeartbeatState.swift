@@ -19,10 +19,18 @@ public struct HeartbeatState: Hashable, Sendable {
     public static let deadAfterIntervals = 2.5
     /// `interval × deadAfterIntervals`, computed once (it is read after every read batch).
     private let silenceLimit: Duration
+    /// A tick this much later than the wakeup it was due at means this side was not
+    /// running (its event loop or process stalled): `interval / 2`, the margin the
+    /// silence limit leaves after the second unanswered ping.
+    private let stallTolerance: Duration
+    /// After a stall, the peer is not judged before this: silence this side could not
+    /// hear (it was not reading, nor pinging) is not the peer's.
+    private var graceUntil = SessionInstant.zero
 
     public init(interval: Duration, now: SessionInstant) {
         self.interval = interval
         self.silenceLimit = interval.scaled(by: Self.deadAfterIntervals)
+        self.stallTolerance = interval / 2
         self.lastReceived = now
         self.nextPing = now + interval
     }
@@ -35,7 +43,9 @@ public struct HeartbeatState: Hashable, Sendable {
         return min(nextPing, deadline)
     }
 
-    var deadline: SessionInstant { lastReceived + silenceLimit }
+    /// When the peer counts as dead: 2.5 intervals after it was last heard, and never
+    /// within one interval of a stall this side came back from.
+    var deadline: SessionInstant { max(lastReceived + silenceLimit, graceUntil) }
 
     /// Any message from the peer proves it is alive.
     public mutating func received(now: SessionInstant) {
@@ -51,8 +61,15 @@ public struct HeartbeatState: Hashable, Sendable {
         }
     }
 
+    /// Called at `nextWakeup` (or later). A call more than `interval / 2` late finds this
+    /// side back from a stall: what the peer sent meanwhile may still be unread and it
+    /// was not pinged, so instead of judging it the peer gets one more interval (and a
+    /// ping, now) from here (`docs/PROTOCOL.md` §13).
     public mutating func tick(now: SessionInstant) -> Action {
         guard isEnabled else { return .none }
+        if let due = nextWakeup, now > due + stallTolerance {
+            graceUntil = max(graceUntil, now + interval)
+        }
         if now >= deadline { return .peerDead(silentFor: now.since(lastReceived)) }
         if now >= nextPing {
             nextPing = now + interval
