@@ -44,6 +44,7 @@ PEERS = {
     "nio-echo": ("raw SwiftNIO (NIOWebSocket handler)", "swift"),
     "courier-loop": ("Courier, event-loop client (--client loop)", "courier"),
     "courier-app": ("Courier, CourierClient awaited (--client app)", "courier"),
+    "courier-appexecutor": ("Courier, CourierClient awaited on its event loop (--client app-executor)", "courier"),
     "courier-loop-tls": ("Courier over wss:// (TLS 1.3), event-loop client", "courier"),
     "courier-app-tls": ("Courier over wss:// (TLS 1.3), CourierClient awaited", "courier"),
     "courier-echo": ("courier serve --echo-path (no protocol)", "courier-echo"),
@@ -148,7 +149,7 @@ def measure(name, peers_bin, courier, args, pipelined):
         name, courier = name[:-len(BEFORE)], args.before
     description, kind = PEERS[name]
     if kind == "courier":
-        client = name.split("-")[1]
+        client = {"appexecutor": "app-executor"}.get(name.split("-")[1], name.split("-")[1])
         tls = ["--tls-cert", args.tls_cert, "--tls-key", args.tls_key] if name.endswith("-tls") else []
         argv, report = bench(courier, ["--client", client] + tls, args, pipelined)
         return argv, report

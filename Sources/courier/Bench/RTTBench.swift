@@ -10,8 +10,9 @@ import NIOSSL
 
 /// `courier bench rtt`: round-trip time of an acknowledged message on one connection:
 /// from `sendAcknowledged` to the server's Acknowledge, as an application sees it
-/// (`--client app`), or from the write to the Acknowledge on the client's event loop
-/// (`--client loop`). `--raw-echo URL` times the same ping-pong against a plain
+/// (`--client app`; `--client app-executor`: the same awaited from a task that prefers
+/// the client's event loop as its executor), or from the write to the Acknowledge on the
+/// client's event loop (`--client loop`). `--raw-echo URL` times the same ping-pong against a plain
 /// WebSocket binary echo server, with no Courier protocol (see Benchmarks/Peers).
 struct RTTBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +23,9 @@ struct RTTBench: AsyncParsableCommand {
     enum Client: String, ExpressibleByArgument, CaseIterable {
         /// CourierClient's `sendAcknowledged`, awaited: what an application sees.
         case app
+        /// The same from a task under `withTaskExecutorPreference(client.taskExecutor)`:
+        /// no thread hop per call.
+        case appExecutor = "app-executor"
         /// Writes and acknowledgements on the client's event loop, no task hops: the client `--raw-echo` uses.
         case loop
     }
@@ -40,7 +44,8 @@ struct RTTBench: AsyncParsableCommand {
     @Option(help: "Event loop threads of the in-process server.") var serverThreads = 1
     @Option(name: .customLong("raw-echo"), help: "Measure a plain WebSocket binary echo server at this URL (ws://127.0.0.1:PORT/path) instead of Courier.")
     var rawEcho: String?
-    @Option(help: "Courier client: app (CourierClient, awaited) or loop (on the event loop, as --raw-echo).") var client = Client.app
+    @Option(help: "Courier client: app (CourierClient, awaited), app-executor (awaited from a task preferring the client's event loop) or loop (on the event loop, as --raw-echo).")
+    var client = Client.app
     @Option(help: "Messages in flight (1: ping-pong); above 1 also reports messages per second. --raw-echo and --client loop only.")
     var pipelined = 1
     @Flag(help: "Print one JSON object.") var json = false
@@ -77,15 +82,20 @@ struct RTTBench: AsyncParsableCommand {
         try await client.connect()
         let connectTime = clock.now - connectStarted
         let body = ByteBuffer(repeating: 0x61, count: payload)
-        for _ in 0..<warmup { try await client.sendAcknowledged(body, to: .topic("bench.rtt")) }
-        var report = LatencyReport()
-        var progress = Progress(total: count)
-        for index in 0..<count {
-            let started = clock.now
-            try await client.sendAcknowledged(body, to: .topic("bench.rtt"))
-            report.record(clock.now - started)
-            if !json { progress.update(index + 1) }
+        let (count, warmup, json) = (self.count, self.warmup, self.json)
+        let timed = { @Sendable () async throws -> LatencyReport in
+            for _ in 0..<warmup { try await client.sendAcknowledged(body, to: .topic("bench.rtt")) }
+            var report = LatencyReport()
+            var progress = Progress(total: count)
+            for index in 0..<count {
+                let started = clock.now
+                try await client.sendAcknowledged(body, to: .topic("bench.rtt"))
+                report.record(clock.now - started)
+                if !json { progress.update(index + 1) }
+            }
+            return report
         }
+        let report = self.client == .appExecutor ? try await withTaskExecutorPreference(client.taskExecutor, operation: timed) : try await timed()
         await client.close()
         try? await group.shutdownGracefully()
         await target.stop()
@@ -94,11 +104,11 @@ struct RTTBench: AsyncParsableCommand {
                 ("scenario", .string("rtt")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
                 ("payload_bytes", .number(Int64(payload))), ("protocol", .number(Int64(version.rawValue))),
                 ("count", .number(Int64(report.count))), ("rtt_us", report.json),
-                ("target", .string("courier")), ("client", .string(Client.app.rawValue)),
+                ("target", .string("courier")), ("client", .string(self.client.rawValue)),
                 ("tls", .bool(target.tls != nil)), ("connect_us", .number(connectTime.wholeMicroseconds)),
             ]).pretty)
         } else {
-            print("rtt: \(payload) B acknowledged messages, protocol \(version)\(target.tls != nil ? " over TLS" : ""), 1 connection, \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
+            print("rtt: \(payload) B acknowledged messages, protocol \(version)\(target.tls != nil ? " over TLS" : ""), 1 connection, client \(self.client.rawValue), \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
             print("  " + report.line)
             print("  connect (TCP\(target.tls != nil ? " + TLS" : "") + WebSocket upgrade + Courier handshake): \(connectTime.wholeMicroseconds) µs")
         }

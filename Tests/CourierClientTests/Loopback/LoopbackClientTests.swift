@@ -16,6 +16,34 @@ struct LoopbackClientTests {
         )
     }
 
+    /// Under `withTaskExecutorPreference(client.taskExecutor)` every await of the client
+    /// resumes on its event loop (no hop to the global executor), answers and errors alike.
+    @Test func awaitingOnTheClientsTaskExecutorStaysOnItsEventLoop() async throws {
+        let server = try await FakeServer.start()
+        let client = CourierClient(configuration: Self.configuration(port: server.port))
+        try await withTaskExecutorPreference(client.taskExecutor) {
+            try await client.connect()
+            #expect(client.eventLoop.inEventLoop)
+            let subscription = try await client.subscribe("news.*")
+            #expect(subscription.channel == 7 && client.eventLoop.inEventLoop)
+            await #expect(throws: CourierClientError.requestRejected(code: .subscribeDenied, message: "no")) {
+                try await client.subscribe("denied")
+            }
+            #expect(client.eventLoop.inEventLoop)
+            for index in 1...3 {
+                try await client.sendAcknowledged("hello \(index)", to: .topic("echo"))
+                #expect(client.eventLoop.inEventLoop)
+            }
+            var messages = client.messages.makeAsyncIterator()
+            for index in 1...3 {
+                let echo = try #require(await messages.next())
+                #expect(echo.text == "hello \(index)" && client.eventLoop.inEventLoop)
+            }
+            await client.close()
+        }
+        try await server.stop()
+    }
+
     @Test func connectSubscribeSendReceiveAndClose() async throws {
         let server = try await FakeServer.start()
         let client = CourierClient(configuration: Self.configuration(port: server.port))
