@@ -1,3 +1,5 @@
+import Foundation
+import CourierServer
 import CourierWire
 import NIOCore
 import NIOWebSocket
@@ -21,6 +23,30 @@ struct HeartbeatIntegrationTests {
         let pings = transcript.messages.filter { if case .heartbeat(let h) = $0.body { return h.kind == .ping } else { return false } }
         #expect(pings.count >= 2, "the server pinged every interval")
         #expect(elapsed >= .milliseconds(450) && elapsed < .milliseconds(1_500), "closed after \(elapsed)")
+    }
+
+    /// A server back from a stall (its clock 4 s further at once, past the 2.5 s silence
+    /// limit, as for a stopped process or a starved VM) pings its peer instead of closing
+    /// it, and judges it one interval later (§13): then, unanswered, 4005.
+    @Test func aServerBackFromAStallPingsItsPeerAndJudgesItOneIntervalLater() async throws {
+        let clock = ManualClock(wall: Date())
+        let server = try await TestServer.start(heartbeat: .seconds(1), clock: clock.serverClock)
+        defer { Task { await server.stop() } }
+        let socket = try await RawWebSocket.connect(port: server.port, group: server.group)
+        _ = try await socket.authenticateHMAC()
+        func isPing(_ message: CourierMessage) -> Bool {
+            if case .heartbeat(let beat) = message.body { return beat.kind == .ping }
+            return false
+        }
+        clock.advance(by: .seconds(4))
+        // The timer wheel runs on real time and reads the (jumped) clock when it fires.
+        let afterStall = try await socket.read { $0.messages.contains(where: isPing) }
+        #expect(afterStall.closeMessage == nil && !afterStall.closed, "closed after the stall: \(afterStall.messages)")
+        #expect(afterStall.messages.filter(isPing).count == 1)
+        // Never answered: one interval later (an on-time tick) the peer is dead.
+        clock.advance(by: .seconds(1))
+        let judged = try await socket.read()
+        #expect(judged.closeMessage?.code == .heartbeatTimeout)
     }
 
     @Test func aPeerThatAnswersPingsStaysConnected() async throws {
