@@ -36,6 +36,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Required JWT audience.") var jwtAudience: String?
     @Option(help: "Required JWT issuer.") var jwtIssuer: String?
     @Option(help: "Heartbeat interval in milliseconds (default 15000; 0 disables).") var heartbeatMs: Int?
+    @Option(help: "Tick of each event loop's timer wheel for handshake and heartbeat deadlines, in milliseconds (1...1000; default 20).")
+    var timerResolutionMs: Int?
     @Option(help: "Handshake deadline in milliseconds (default 10000).") var handshakeTimeoutMs: Int?
     @Option(help: "How long a disconnected session waits for a resume, in seconds (default 120).") var resumeWindowSeconds: Int?
     @Option(help: "Largest message body accepted, in bytes (default 1048576).") var maxMessageBytes: Int?
@@ -92,6 +94,7 @@ struct ServeCommand: AsyncParsableCommand {
         put("jwtAudience", jwtAudience)
         put("jwtIssuer", jwtIssuer)
         put("heartbeatMs", heartbeatMs)
+        put("timerResolutionMs", timerResolutionMs)
         put("handshakeTimeoutMs", handshakeTimeoutMs)
         put("resumeWindowSeconds", resumeWindowSeconds)
         put("maxMessageBytes", maxMessageBytes)

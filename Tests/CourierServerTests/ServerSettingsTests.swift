@@ -93,6 +93,11 @@ struct ServerSettingsTests {
             ($0 as? ServerSettings.Invalid)?.key == "queueBytesPerConnection"
         }
         settings = ServerSettings()
+        settings.timerResolutionMs = 0
+        #expect(throws: ServerSettings.Invalid(key: "timerResolutionMs", problem: "must be 1...1000 (milliseconds), got 0")) { try settings.validate() }
+        settings.timerResolutionMs = 1_001
+        #expect { try settings.validate() } throws: { ($0 as? ServerSettings.Invalid)?.key == "timerResolutionMs" }
+        settings = ServerSettings()
         settings.drainRetryAfterMs = Int(UInt32.max) + 1
         #expect { _ = try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1) } throws: {
             ($0 as? ServerSettings.Invalid)?.key == "drainRetryAfterMs"
@@ -119,6 +124,13 @@ struct ServerSettingsTests {
         let defaults = ServerSettings().renderJSON()
         for key in ServerSettings.keys { #expect(defaults.contains("\"\(key.name)\": ")) }
         #expect(defaults.contains(#""adminPort": null"#))
+    }
+
+    @Test func theTimerResolutionReachesTheServerConfiguration() throws {
+        var settings = ServerSettings()
+        #expect(try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1).timerResolution == .milliseconds(20))
+        settings.timerResolutionMs = 5
+        #expect(try settings.serverConfiguration(secret: Array(repeating: 7, count: 32), defaultThreads: 1).timerResolution == .milliseconds(5))
     }
 
     @Test func printedSettingsRedactSecrets() throws {

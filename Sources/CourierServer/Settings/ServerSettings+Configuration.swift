@@ -18,6 +18,7 @@ extension ServerSettings {
         try check(!host.isEmpty, "host", "must not be empty")
         try positive(handshakeTimeoutMs, "handshakeTimeoutMs")
         try check(heartbeatMs >= 0, "heartbeatMs", "must not be negative (0 disables heartbeats), got \(heartbeatMs)")
+        try check((1...1_000).contains(timerResolutionMs), "timerResolutionMs", "must be 1...1000 (milliseconds), got \(timerResolutionMs)")
         try check(resumeWindowSeconds >= 0, "resumeWindowSeconds", "must not be negative, got \(resumeWindowSeconds)")
         try positive(maxMessageBytes, "maxMessageBytes")
         try positive(maxSubscriptions, "maxSubscriptions")
@@ -132,6 +133,7 @@ extension ServerSettings {
             eventLoopThreads: threads ?? defaultThreads
         )
         configuration.sharedPayloadBytes = sharedPayloadBytes
+        configuration.timerResolution = .milliseconds(timerResolutionMs)
         configuration.drain = DrainPolicy(retryAfter: .milliseconds(drainRetryAfterMs), jitter: .milliseconds(drainJitterMs), deadline: .milliseconds(drainDeadlineMs))
         configuration.sessionSnapshotPath = sessionSnapshot
         if let tlsCert, let tlsKey { configuration.tls = ServerTLS(certificateChainPath: tlsCert, privateKeyPath: tlsKey) }
@@ -172,7 +174,7 @@ extension ServerSettings {
         let map = [
             "maxSubscriptionsPerConnection": "maxSubscriptions", "drain.retryAfter": "drainRetryAfterMs", "drain.jitter": "drainJitterMs",
             "drain.deadline": "drainDeadlineMs", "sessionSnapshotPath": "sessionSnapshot", "handshakeTimeout": "handshakeTimeoutMs",
-            "heartbeatInterval": "heartbeatMs", "resumeWindow": "resumeWindowSeconds", "replayLimits": "replayMessages",
+            "heartbeatInterval": "heartbeatMs", "timerResolution": "timerResolutionMs", "resumeWindow": "resumeWindowSeconds", "replayLimits": "replayMessages",
             "rateLimits": "messagesPerSecond", "addressLimits": "connectionsPerSecond", "history": "historyMessages",
             "eventLoopThreads": "threads", "receiveWindow.minBytes": "maxMessageBytes", "receiveWindow": "maxMessageBytes",
             "admin.port": "adminPort", "admin.host": "adminHost",

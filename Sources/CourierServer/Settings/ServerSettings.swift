@@ -16,6 +16,8 @@ public struct ServerSettings: Sendable, Equatable {
     public var jwtAudience: String?
     public var jwtIssuer: String?
     public var heartbeatMs = 15_000
+    /// Tick of each event loop's timer wheel (handshake and heartbeat deadlines).
+    public var timerResolutionMs = 20
     public var handshakeTimeoutMs = 10_000
     public var resumeWindowSeconds = 120
     public var maxMessageBytes = 1 << 20
@@ -140,6 +142,7 @@ extension ServerSettings {
         Key("jwtAudience", .optionalString(\.jwtAudience)),
         Key("jwtIssuer", .optionalString(\.jwtIssuer)),
         Key("heartbeatMs", .int(\.heartbeatMs)),
+        Key("timerResolutionMs", .int(\.timerResolutionMs)),
         Key("handshakeTimeoutMs", .int(\.handshakeTimeoutMs)),
         Key("resumeWindowSeconds", .int(\.resumeWindowSeconds)),
         Key("maxMessageBytes", .int(\.maxMessageBytes)),
