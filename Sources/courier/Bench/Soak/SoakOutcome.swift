@@ -31,7 +31,9 @@ struct SoakOutcome {
     var heartbeat: Duration { .milliseconds(settings.heartbeatMs) }
     /// 2.5 heartbeat intervals of silence, from the hole's start at the proxy; bytes the
     /// proxy forwarded just before it (delayed by the profile's latency and jitter)
-    /// reach the peer up to that much later, so that delay is added.
+    /// reach the peer up to that much later, so that delay is added. A side whose timer
+    /// ran over half an interval late judges one interval later (§13): such a detection
+    /// counts as over the limit.
     var detectionLimit: Duration {
         let inFlight = [profile.clientToServer, profile.serverToClient].map { $0.latencyMillis + $0.jitterMillis }.max() ?? 0
         return heartbeat * 5 / 2 + .milliseconds(inFlight)
