@@ -162,8 +162,10 @@ extension ServerConnectionHandler {
             held = nil
             encode(last, withLength: false, context)
         }
-        if let built = frame, built.length > 0 { writeFrame(built, context: context) }
-        frame = nil
+        // Taken out (moved, not copied): the frame's buffer then has one owner, so writing
+        // the header into its headroom copies nothing. With a second reference alive,
+        // that write would copy the whole frame, and the spare kept would be the copy.
+        if let built = frame.take(), built.length > 0 { writeFrame(built, context: context) }
     }
 
     private func encode(_ item: Outgoing, withLength: Bool, _ context: ChannelHandlerContext) {
@@ -190,9 +192,8 @@ extension ServerConnectionHandler {
             return
         }
         loopMetrics?.sent(item.type, bytes: frame!.length - before)
-        if withLength, frame!.length >= server.configuration.maxOutboundBatchBytes {
-            writeFrame(frame!, context: context)
-            frame = nil
+        if withLength, frame!.length >= server.configuration.maxOutboundBatchBytes, let built = frame.take() {
+            writeFrame(built, context: context)
         }
     }
 
@@ -207,11 +208,11 @@ extension ServerConnectionHandler {
         }
     }
 
-    func writeFrame(_ built: OutboundFrame, context: ChannelHandlerContext) {
+    /// - Parameter built: consumed, so that it is its buffer's only owner (see `finishFrame`).
+    func writeFrame(_ built: consuming OutboundFrame, context: ChannelHandlerContext) {
         framesWritten &+= 1
         loopMetrics?.wrote(bytes: built.length)
         // Framed here, so the pieces go out as they are.
-        var built = built
         built.pieces { piece in context.write(wrapOutboundOut(.byteBuffer(piece)), promise: nil) }
         // Kept for the loop's next frame: once the socket has written it, its storage is
         // free again. One per event loop, so idle connections hold none.

@@ -19,9 +19,10 @@ struct OutboundFrame {
     ///   - capacity: bytes expected inline (a good guess saves regrowing the buffer).
     ///   - reusing: the buffer of an earlier frame: its storage is used again if the
     ///     socket is done with it (`clear()` allocates afresh only while it is not).
-    init(allocator: ByteBufferAllocator, capacity: Int = 256, reusing spare: ByteBuffer? = nil) {
+    init(allocator: ByteBufferAllocator, capacity: Int = 256, reusing spare: consuming ByteBuffer? = nil) {
         let wanted = Self.headroom + max(capacity, 64)
-        if var buffer = spare {
+        // Moved out of `spare`, not copied: a second reference would make `clear` allocate.
+        if var buffer = spare.take() {
             buffer.clear(minimumCapacity: wanted)
             inline = buffer
         } else {

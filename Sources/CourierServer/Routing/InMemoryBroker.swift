@@ -44,13 +44,17 @@ public final class InMemoryBroker: Broker {
             for index in batch.indices {
                 // Recipients share the history's compact copy (no pinned read buffer).
                 batch[index].message = TopicHistory.compacted(batch[index].message)
-                var created = false
-                // One hash lookup, and the history is appended to in place.
-                let (epoch, offset) = state.histories[batch[index].topic, default: {
-                    created = true
-                    return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)
-                }()].append(batch[index].message, now: now, isCompact: true)
-                if created { remember(batch[index].topic, in: &state) }
+                // One hash lookup for a known topic, and the history is appended to in place
+                // through its index (`subscript(_:default:)` would allocate its default's
+                // closure context on every publish).
+                var slot = state.histories.index(forKey: batch[index].topic)
+                if slot == nil {
+                    state.histories[batch[index].topic] = TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)
+                    remember(batch[index].topic, in: &state)  // forgets older topics, never this one
+                    slot = state.histories.index(forKey: batch[index].topic)
+                }
+                guard let slot else { continue }
+                let (epoch, offset) = state.histories.values[slot].append(batch[index].message, now: now, isCompact: true)
                 batch[index].epoch = epoch
                 batch[index].offset = offset
             }
@@ -61,12 +65,10 @@ public final class InMemoryBroker: Broker {
     public func history(of topic: String, recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead {
         guard let historyLimits else { return HistoryRead(epoch: 0, nextOffset: 0, missed: nil) }
         return state.withLockedValue { state in
-            var created = false
-            let read = state.histories[topic, default: {
-                created = true
-                return TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)
-            }()].read(recover: recover, now: now)
-            if created { remember(topic, in: &state) }
+            let topics = state.histories.count
+            let read = state.histories[topic, default: TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)]
+                .read(recover: recover, now: now)
+            if state.histories.count != topics { remember(topic, in: &state) }
             return read
         }
     }

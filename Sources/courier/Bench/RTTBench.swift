@@ -49,6 +49,8 @@ struct RTTBench: AsyncParsableCommand {
     @Option(help: "Messages in flight (1: ping-pong); above 1 also reports messages per second. --raw-echo and --client loop only.")
     var pipelined = 1
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "--client loop: also count the server's mallocs per round trip (its `courier serve` child runs with libCourierMallocCounter preloaded, which itself costs a little time per malloc).")
+    var countAllocations = false
 
     func validate() throws {
         guard count > 0, warmup >= 0, payload >= 0, payload <= 1 << 20 else {
@@ -57,6 +59,9 @@ struct RTTBench: AsyncParsableCommand {
         guard pipelined > 0, pipelined <= 65_536 else { throw ValidationError("--pipelined must be 1...65536") }
         guard pipelined == 1 || rawEcho != nil || client == .loop else { throw ValidationError("--pipelined needs --raw-echo or --client loop") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard !countAllocations || (client == .loop && rawEcho == nil && url == nil) else {
+            throw ValidationError("--count-allocations needs --client loop and the bench's own server (no --url, no --raw-echo)")
+        }
         guard tlsCert == nil || (url == nil && rawEcho == nil) else { throw ValidationError("--tls-cert starts the bench's own server: not with --url or --raw-echo") }
     }
 
@@ -134,7 +139,8 @@ struct RTTBench: AsyncParsableCommand {
     func runLoop() async throws {
         guard protocolVersion == 2 else { throw ValidationError("--client loop speaks protocol 2 only") }
         let target = try await BenchTarget.make(
-            url: url, token: token, serverThreads: serverThreads, unlimitedRates: true, allowsTLS: true, tlsTrust: tlsCA, serverTLS: serverTLS
+            url: url, token: token, serverThreads: serverThreads, unlimitedRates: true, countMallocs: countAllocations, allowsTLS: true, tlsTrust: tlsCA,
+            serverTLS: serverTLS
         )
         let tls = try target.tls.map(Self.clientContext)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -146,6 +152,7 @@ struct RTTBench: AsyncParsableCommand {
         )
         let outcome: Result<PingPongRun, any Error>
         var connectTime = Duration.zero
+        var allocations: ServerAllocations?
         do {
             let clock = ContinuousClock()
             let connectStarted = clock.now
@@ -159,8 +166,15 @@ struct RTTBench: AsyncParsableCommand {
                 throw BenchError("the wss:// connection closed before the Courier handshake: is the server's certificate trusted (--tls-ca) and does it name 127.0.0.1?")
             }
             connectTime = clock.now - connectStarted
+            let mallocsBefore = countAllocations ? await target.mallocCount() : nil
             try await loop.submit { driver.start(connection) }.get()
-            outcome = .success(try await done.futureResult.get())
+            let run = try await done.futureResult.get()
+            if countAllocations {
+                allocations = ServerAllocations(
+                    before: mallocsBefore, after: await target.mallocCount(), roundTrips: run.total, unavailable: target.mallocCountUnavailable
+                )
+            }
+            outcome = .success(run)
             connection.channel?.close(promise: nil)
         } catch {
             outcome = .failure(error)
@@ -170,7 +184,7 @@ struct RTTBench: AsyncParsableCommand {
         let secure = tls != nil
         report(
             try outcome.get(), target: "courier", describe: "\(payload) B acknowledged messages, protocol v2\(secure ? " over TLS" : ""), loop client",
-            connect: (connectTime, secure)
+            connect: (connectTime, secure), allocations: allocations
         )
     }
 
@@ -194,7 +208,8 @@ struct RTTBench: AsyncParsableCommand {
 
     /// - Parameter connect: how long connecting took (TCP, TLS if `tls`, WebSocket
     ///   upgrade, Courier handshake), for the Courier loop client.
-    func report(_ run: PingPongRun, target: String, describe: String, connect: (time: Duration, tls: Bool)? = nil) {
+    ///   - allocations: the server's mallocs over the run (`--count-allocations`).
+    func report(_ run: PingPongRun, target: String, describe: String, connect: (time: Duration, tls: Bool)? = nil, allocations: ServerAllocations? = nil) {
         if json {
             var fields: [(String, JSONValue)] = [
                 ("scenario", .string("rtt")), ("build", .string(BuildInfo.mode)), ("cores", .number(Int64(BuildInfo.cores))),
@@ -208,6 +223,7 @@ struct RTTBench: AsyncParsableCommand {
             if target == "courier" { fields += [("protocol", .number(2)), ("client", .string(Client.loop.rawValue))] }
             if let connect { fields += [("tls", .bool(connect.tls)), ("connect_us", .number(connect.time.wholeMicroseconds))] }
             if pipelined > 1 { fields.append(("messages_per_second", .number(Int64(run.messagesPerSecond)))) }
+            if let allocations { fields += allocations.json }
             print(JSONValue.object(fields).pretty)
         } else {
             print("rtt: \(describe), \(pipelined) in flight, 1 connection, \(BuildInfo.mode) build, \(BuildInfo.cores) cores")
@@ -216,6 +232,7 @@ struct RTTBench: AsyncParsableCommand {
             print("  p50 \(Double(p50 / 10) / 100) µs  p99 \(Double(p99 / 10) / 100) µs (nanosecond histogram)")
             if pipelined > 1 { print("  \(Int(run.messagesPerSecond)) msgs/s") }
             if let connect { print("  connect (TCP\(connect.tls ? " + TLS" : "") + WebSocket upgrade + Courier handshake): \(connect.time.wholeMicroseconds) µs") }
+            if let allocations { print("  " + allocations.line) }
         }
     }
 }
