@@ -44,16 +44,8 @@ public final class InMemoryBroker: Broker {
             for index in batch.indices {
                 // Recipients share the history's compact copy (no pinned read buffer).
                 batch[index].message = TopicHistory.compacted(batch[index].message)
-                // One hash lookup for a known topic, and the history is appended to in place
-                // through its index (`subscript(_:default:)` would allocate its default's
-                // closure context on every publish).
-                var slot = state.histories.index(forKey: batch[index].topic)
-                if slot == nil {
-                    state.histories[batch[index].topic] = TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)
-                    remember(batch[index].topic, in: &state)  // forgets older topics, never this one
-                    slot = state.histories.index(forKey: batch[index].topic)
-                }
-                guard let slot else { continue }
+                // Appended to in place, through its index.
+                guard let slot = historySlot(of: batch[index].topic, limits: historyLimits, in: &state) else { continue }
                 let (epoch, offset) = state.histories.values[slot].append(batch[index].message, now: now, isCompact: true)
                 batch[index].epoch = epoch
                 batch[index].offset = offset
@@ -65,11 +57,8 @@ public final class InMemoryBroker: Broker {
     public func history(of topic: String, recover: Subscribe.Recover?, now: SessionInstant) -> HistoryRead {
         guard let historyLimits else { return HistoryRead(epoch: 0, nextOffset: 0, missed: nil) }
         return state.withLockedValue { state in
-            let topics = state.histories.count
-            let read = state.histories[topic, default: TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: historyLimits)]
-                .read(recover: recover, now: now)
-            if state.histories.count != topics { remember(topic, in: &state) }
-            return read
+            guard let slot = historySlot(of: topic, limits: historyLimits, in: &state) else { return HistoryRead(epoch: 0, nextOffset: 0, missed: nil) }
+            return state.histories.values[slot].read(recover: recover, now: now)
         }
     }
 
@@ -94,11 +83,17 @@ public final class InMemoryBroker: Broker {
         publication.delta = recorded.delta
     }
 
-    /// Notes that `topic` got a history; forgets the oldest histories beyond the limit.
-    private func remember(_ topic: String, in state: inout State) {
-        state.historyOrder.append(topic)
-        while state.historyOrder.count > maxHistoryTopics {
-            state.histories[state.historyOrder.removeFirst()] = nil
+    /// Where `topic`'s history is, made if it has none (the oldest histories beyond
+    /// `maxHistoryTopics` forgotten first). One hash lookup for a known topic, and no
+    /// allocation: `histories[topic, default: …]` allocated its default's closure context
+    /// on every call. Never nil (the new history was just inserted).
+    private func historySlot(of topic: String, limits: TopicHistory.Limits, in state: inout State) -> Dictionary<String, TopicHistory>.Index? {
+        if let slot = state.histories.index(forKey: topic) { return slot }
+        while state.historyOrder.count >= maxHistoryTopics, let oldest = state.historyOrder.popFirst() {
+            state.histories[oldest] = nil
         }
+        state.historyOrder.append(topic)
+        state.histories[topic] = TopicHistory(epoch: UInt64.random(in: 1...UInt64(Int64.max)), limits: limits)
+        return state.histories.index(forKey: topic)
     }
 }
